@@ -74,6 +74,7 @@ class MessageTransport {
   // for a malformed server URI or unreadable TLS files.
   virtual Status start() = 0;
   // Disconnects cleanly (the will is not published) and stops reconnecting.
+  // Not from inside a handler: it waits for the transport's own thread.
   virtual void stop() = 0;
   // Remembered and (re)applied on every connect. May be called before start().
   virtual Status subscribe(const std::string& filter, int qos = 1) = 0;

@@ -12,7 +12,9 @@
 //
 // If the commit fails, every op of the group gets the failure and nothing of the
 // group is durable. On kResourceExhausted the committer calls store.grow() once
-// and replays the group; at the cap the callers get kResourceExhausted.
+// and replays the group; at the cap the callers get kResourceExhausted. A replay
+// runs each op again in a fresh transaction, so an op must reset anything it
+// records outside the transaction. An op must not throw.
 // after_commit hooks run on the writer thread after a successful commit, before
 // callers are woken (e.g. to advance in-memory counters in commit order).
 // Thread-safety: run() may be called from any number of threads.
@@ -48,8 +50,8 @@ class GroupCommitter {
   Status run(Op op, AfterCommit after = nullptr);
   void stop();
 
-  uint64_t commits() const;
-  uint64_t ops() const;
+  uint64_t commits() const;  // commits that made at least one op durable
+  uint64_t ops() const;      // ops that returned OK and were committed
 
  private:
   struct Pending;
@@ -61,6 +63,7 @@ class GroupCommitter {
   std::condition_variable cv_;
   std::deque<Pending*> queue_;
   bool stopping_ = false;
+  size_t in_run_ = 0;  // callers inside run(); the destructor waits for them to leave
   uint64_t commits_ = 0;
   uint64_t ops_ = 0;
   std::thread writer_;

@@ -9,7 +9,9 @@
 //  - one write transaction at a time (write() blocks until the previous one ends);
 //  - transactions are RAII: destroyed without commit() means aborted;
 //  - a transaction is used by one thread at a time, but may move between threads
-//    (the LMDB env is opened with MDB_NOTLS);
+//    (the LMDB env is opened with MDB_NOTLS) -- except a write transaction, which
+//    must be used and ended on the thread that began it (LMDB's writer lock is
+//    owned by that thread); used from another thread it returns kFailedPrecondition;
 //  - keep write transactions short; long read transactions pin old pages.
 // Errors are Status values, never exceptions: MDB_MAP_FULL -> kResourceExhausted,
 // EIO and other OS errors -> kIoError, MDB_CORRUPTED -> kCorruption. A commit that
@@ -94,7 +96,9 @@ struct LmdbOptions {
 Result<std::unique_ptr<KvStore>> open_lmdb_store(const LmdbOptions& options);
 
 // The memory twin. Same semantics (ordering, isolation of uncommitted writes,
-// NotFound), no disk. Fault injection for tests:
+// NotFound), no disk. max_bytes caps keys + values: a commit past it fails with
+// kResourceExhausted; grow() is then refused (kResourceExhausted), and is a no-op
+// returning OK when unlimited. Fault injection for tests:
 class MemoryStore : public KvStore {
  public:
   static std::unique_ptr<MemoryStore> create(uint64_t max_bytes = 0 /* 0 = unlimited */);

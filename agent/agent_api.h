@@ -1,0 +1,57 @@
+// The agent's HTTP surface, served on intake.bind:intake.port.
+//
+//   POST /v1/events     one event or {"events":[...]}; 2xx only after fsync
+//   GET  /api/status    JSON: is the book keeping up? backlog, links, outcomes
+//   GET  /metrics       Prometheus text
+//   GET  /healthz       the process answers
+//   GET  /readyz        the journal accepts events (503 when full)
+//
+// Intake answers: 201 accepted (new), 200 duplicate (already journaled; not
+// journaled twice), 400 with a reason (nothing journaled), 413 too large,
+// 503 + Retry-After when the journal is full or the disk fails (nothing accepted
+// is ever dropped; the producer retries).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "agent/event_json.h"
+#include "agent/forwarder.h"
+#include "agent/journal.h"
+#include "agent/outcome_log.h"
+#include "platform/core/clock.h"
+#include "platform/http/http.h"
+#include "platform/store/kv_store.h"
+
+namespace sb::agent {
+
+struct IntakeCounters {
+  std::atomic<uint64_t> accepted{0};
+  std::atomic<uint64_t> duplicates{0};
+  std::atomic<uint64_t> rejected{0};      // 400s
+  std::atomic<uint64_t> refused_full{0};  // 503s because the journal is full
+  std::atomic<uint64_t> failed{0};        // 503s because the store failed
+  std::atomic<int64_t> last_event_at_ms{0};
+};
+
+struct AgentContext {
+  std::string site_id;
+  std::string version;
+  std::string broker_uri;
+  int64_t started_at_ms = 0;
+  IntakeLimits limits;
+  Journal* journal = nullptr;
+  Forwarder* forwarder = nullptr;
+  OutcomeLog* outcomes = nullptr;
+  KvStore* store = nullptr;
+  const Clock* clock = nullptr;
+  IntakeCounters counters;
+};
+
+std::shared_ptr<Router> make_agent_router(AgentContext& ctx);
+
+// The status document served at /api/status (also used by the command line).
+Json agent_status(AgentContext& ctx);
+
+}  // namespace sb::agent

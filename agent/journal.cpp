@@ -1,0 +1,271 @@
+#include "agent/journal.h"
+
+#include <cstdio>
+#include <random>
+#include <unordered_set>
+
+#include "platform/core/log.h"
+
+namespace sb::agent {
+namespace {
+
+constexpr char kFormatKey[] = "format";
+constexpr char kEpochKey[] = "epoch";
+constexpr char kLastSeqKey[] = "last_seq";
+constexpr char kAckedKey[] = "acked_through";
+
+Result<uint64_t> get_u64(ReadTxn& txn, TableId table, std::string_view key) {
+  std::string v;
+  Status s = txn.get(table, key, &v);
+  if (s.code() == Code::kNotFound) return uint64_t{0};
+  if (!s.ok()) return s;
+  return decode_u64_key(v);
+}
+
+void append_varint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out += static_cast<char>((v & 0x7F) | 0x80);
+    v >>= 7;
+  }
+  out += static_cast<char>(v);
+}
+
+std::string new_epoch(int64_t now_ms) {
+  std::random_device rd;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%011llx%08x", static_cast<unsigned long long>(now_ms), rd());
+  return buf;
+}
+
+}  // namespace
+
+std::string_view peek_event_id(std::string_view b) {
+  // Field 1, wire type 2 (length-delimited): tag byte 0x0A, then a varint length.
+  if (b.size() < 2 || static_cast<unsigned char>(b[0]) != 0x0A) return {};
+  uint64_t len = 0;
+  size_t pos = 1;
+  for (int shift = 0; pos < b.size() && shift < 64; shift += 7) {
+    auto c = static_cast<unsigned char>(b[pos++]);
+    len |= static_cast<uint64_t>(c & 0x7F) << shift;
+    if (!(c & 0x80)) {
+      if (pos + len > b.size()) return {};
+      return b.substr(pos, len);
+    }
+  }
+  return {};
+}
+
+Result<std::unique_ptr<Journal>> Journal::open(KvStore& store, GroupCommitter& committer, const Clock& clock,
+                                               JournalOptions options) {
+  std::unique_ptr<Journal> j(new Journal(store, committer, clock, options));
+  Status s = j->init();
+  if (!s.ok()) return s;
+  return j;
+}
+
+Status Journal::init() {
+  for (auto [name, id] : {std::pair{"events", &events_}, {"ids", &ids_}, {"freed", &freed_}, {"meta", &meta_}}) {
+    Result<TableId> t = store_.table(name);
+    if (!t.ok()) return t.status();
+    *id = *t;
+  }
+  Result<std::unique_ptr<WriteTxn>> txn = store_.write();
+  if (!txn.ok()) return txn.status();
+  std::string format;
+  Status s = (*txn)->get(meta_, kFormatKey, &format);
+  if (s.code() == Code::kNotFound) {
+    epoch_ = new_epoch(clock_.wall_ms());
+    SB_RETURN_IF_ERROR((*txn)->put(meta_, kFormatKey, std::to_string(kFormatVersion)));
+    SB_RETURN_IF_ERROR((*txn)->put(meta_, kEpochKey, epoch_));
+    SB_RETURN_IF_ERROR((*txn)->put(meta_, kLastSeqKey, encode_u64_key(0)));
+    SB_RETURN_IF_ERROR((*txn)->put(meta_, kAckedKey, encode_u64_key(0)));
+    SB_RETURN_IF_ERROR((*txn)->commit());
+    log::info("journal", "created a new journal", {{"epoch", epoch_}, {"format", kFormatVersion}});
+    return Status::Ok();
+  }
+  if (!s.ok()) return s;
+  int version = std::atoi(format.c_str());
+  if (version > kFormatVersion) {
+    return Status::FailedPrecondition("the journal was written by a newer agent (format " + format +
+                                      ", this agent understands up to " + std::to_string(kFormatVersion) +
+                                      "); refusing to start and leaving it untouched");
+  }
+  SB_RETURN_IF_ERROR((*txn)->get(meta_, kEpochKey, &epoch_));
+  Result<uint64_t> last = get_u64(**txn, meta_, kLastSeqKey);
+  Result<uint64_t> acked = get_u64(**txn, meta_, kAckedKey);
+  if (!last.ok()) return last.status();
+  if (!acked.ok()) return acked.status();
+  last_seq_ = *last;
+  acked_through_ = *acked;
+  log::info("journal", "opened", {{"epoch", epoch_}, {"last_seq", *last}, {"acked_through", *acked},
+                                  {"backlog", *last - *acked}});
+  return Status::Ok();
+}
+
+Result<std::vector<AppendResult>> Journal::append(std::vector<v1::Event>& events) {
+  const int64_t now = clock_.wall_ms();
+  // Serialize outside the writer thread; the seq field is appended inside the
+  // commit (protobuf accepts fields in any order), so the writer only copies bytes.
+  std::vector<std::string> bytes(events.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    events[i].clear_seq();
+    events[i].set_accepted_at_ms(now);
+    events[i].SerializeToString(&bytes[i]);
+  }
+  std::vector<AppendResult> results(events.size());
+  uint64_t committed_last = 0;
+  Status s = committer_.run(
+      [&](WriteTxn& txn) -> Status {
+        Result<uint64_t> last = get_u64(txn, meta_, kLastSeqKey);
+        Result<uint64_t> acked = get_u64(txn, meta_, kAckedKey);
+        if (!last.ok()) return last.status();
+        if (!acked.ok()) return acked.status();
+        // Check everything before writing anything (the GroupCommitter contract).
+        std::unordered_set<std::string_view> in_batch;
+        uint64_t fresh = 0;
+        std::string v;
+        for (size_t i = 0; i < events.size(); ++i) {
+          results[i] = {};
+          const std::string& id = events[i].event_id();
+          Status g = txn.get(ids_, id, &v);
+          if (g.ok()) {
+            results[i] = {decode_u64_key(v), true};
+          } else if (g.code() != Code::kNotFound) {
+            return g;
+          } else if (!in_batch.insert(id).second) {
+            results[i].duplicate = true;  // seq filled in below from its first occurrence
+          } else {
+            ++fresh;
+          }
+        }
+        const uint64_t held = *last - *acked;
+        if (held + fresh > options_.max_events) {
+          return Status::ResourceExhausted("the journal is full: " + std::to_string(held) + " of " +
+                                           std::to_string(options_.max_events) +
+                                           " events wait for the relay; retry later");
+        }
+        uint64_t seq = *last;
+        for (size_t i = 0; i < events.size(); ++i) {
+          if (results[i].duplicate) continue;
+          ++seq;
+          append_varint(bytes[i], (3 << 3) | 0);  // field 3 (seq), varint
+          append_varint(bytes[i], seq);
+          SB_RETURN_IF_ERROR(txn.put(events_, encode_u64_key(seq), bytes[i]));
+          SB_RETURN_IF_ERROR(txn.put(ids_, events[i].event_id(), encode_u64_key(seq)));
+          results[i].seq = seq;
+        }
+        for (size_t i = 0; i < events.size(); ++i) {
+          if (results[i].duplicate && results[i].seq == 0) {
+            SB_RETURN_IF_ERROR(txn.get(ids_, events[i].event_id(), &v));
+            results[i].seq = decode_u64_key(v);
+          }
+        }
+        if (seq != *last) SB_RETURN_IF_ERROR(txn.put(meta_, kLastSeqKey, encode_u64_key(seq)));
+        committed_last = seq;
+        return Status::Ok();
+      },
+      [&] {
+        if (committed_last > last_seq_.load()) last_seq_ = committed_last;
+      });
+  if (!s.ok()) return s;
+  for (size_t i = 0; i < events.size(); ++i) events[i].set_seq(results[i].seq);
+  if (on_appended_) on_appended_();
+  return results;
+}
+
+Status Journal::read(uint64_t from, size_t max_events, size_t max_bytes,
+                     const std::function<void(uint64_t, std::string_view)>& visit) const {
+  Result<std::unique_ptr<ReadTxn>> txn = store_.read();
+  if (!txn.ok()) return txn.status();
+  size_t n = 0, bytes = 0;
+  return (*txn)->scan(events_, encode_u64_key(from), [&](std::string_view k, std::string_view v) {
+    if (n >= max_events || (n > 0 && bytes + v.size() > max_bytes)) return false;
+    visit(decode_u64_key(k), v);
+    ++n;
+    bytes += v.size();
+    return true;
+  });
+}
+
+Status Journal::release_through(uint64_t through) {
+  // Frees in chunks so one release never makes a long write transaction.
+  constexpr uint64_t kChunk = 20'000;
+  while (true) {
+    uint64_t acked_now = acked_through_.load();
+    uint64_t target = std::min({through, last_seq_.load(), acked_now + kChunk});
+    if (target <= acked_now) return Status::Ok();
+    uint64_t committed = 0;
+    Status s = committer_.run(
+        [&](WriteTxn& txn) -> Status {
+          Result<uint64_t> acked = get_u64(txn, meta_, kAckedKey);
+          if (!acked.ok()) return acked.status();
+          if (target <= *acked) {
+            committed = *acked;
+            return Status::Ok();
+          }
+          std::vector<std::pair<uint64_t, std::string>> doomed;
+          SB_RETURN_IF_ERROR(txn.scan(events_, encode_u64_key(*acked + 1), [&](std::string_view k, std::string_view v) {
+            uint64_t seq = decode_u64_key(k);
+            if (seq > target) return false;
+            doomed.emplace_back(seq, std::string(peek_event_id(v)));
+            return true;
+          }));
+          std::string freed_value = encode_u64_key(static_cast<uint64_t>(clock_.wall_ms()));
+          for (auto& [seq, id] : doomed) {
+            std::string key = encode_u64_key(seq);
+            SB_RETURN_IF_ERROR(txn.del(events_, key));
+            freed_value.resize(8);
+            freed_value += id;
+            SB_RETURN_IF_ERROR(txn.put(freed_, key, freed_value));
+          }
+          SB_RETURN_IF_ERROR(txn.put(meta_, kAckedKey, encode_u64_key(target)));
+          committed = target;
+          return Status::Ok();
+        },
+        [&] {
+          if (committed > acked_through_.load()) acked_through_ = committed;
+        });
+    if (!s.ok()) return s;
+  }
+}
+
+Result<uint64_t> Journal::prune_ids(size_t max) {
+  const uint64_t cutoff = static_cast<uint64_t>(clock_.wall_ms() - options_.dedup_retention.count());
+  uint64_t pruned = 0;
+  Status s = committer_.run([&](WriteTxn& txn) -> Status {
+    std::vector<std::pair<std::string, std::string>> doomed;  // freed key, event id
+    SB_RETURN_IF_ERROR(txn.scan(freed_, "", [&](std::string_view k, std::string_view v) {
+      if (doomed.size() >= max || v.size() < 8 || decode_u64_key(v.substr(0, 8)) >= cutoff) return false;
+      doomed.emplace_back(std::string(k), std::string(v.substr(8)));
+      return true;
+    }));
+    for (auto& [key, id] : doomed) {
+      Status d = txn.del(ids_, id);
+      if (!d.ok() && d.code() != Code::kNotFound) return d;
+      SB_RETURN_IF_ERROR(txn.del(freed_, key));
+    }
+    pruned = doomed.size();
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return pruned;
+}
+
+JournalStats Journal::stats() const {
+  JournalStats st;
+  st.epoch = epoch_;
+  st.acked_through = acked_through_.load();
+  st.last_seq = last_seq_.load();
+  st.backlog = st.last_seq > st.acked_through ? st.last_seq - st.acked_through : 0;
+  st.capacity = options_.max_events;
+  if (st.backlog > 0) {
+    // The oldest unacknowledged event is the first one still in the table.
+    (void)read(st.acked_through + 1, 1, SIZE_MAX, [&](uint64_t, std::string_view bytes) {
+      v1::Event e;
+      if (e.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) st.oldest_accepted_ms = e.accepted_at_ms();
+    });
+  }
+  return st;
+}
+
+}  // namespace sb::agent

@@ -1,0 +1,105 @@
+// Journal: the agent's durable, append-only record of every accepted event.
+//
+// An event is acknowledged to its producer only after append() returned OK,
+// which means it is committed with fsync (through the GroupCommitter, so many
+// concurrent requests share one fsync). Each event gets the next per-site
+// `seq`; seqs are gap-free and strictly increasing, and survive kill -9 with
+// no recovery step (LMDB's commit is atomic).
+//
+// The same event_id appended again is a duplicate: it is not journaled twice
+// and the original seq is reported. Event ids stay remembered for
+// `dedup_retention` after their event was freed, so a late Clarus retry still
+// collapses. Events are freed only by release_through(), after the relay
+// acknowledged them durably.
+//
+// Hard cap: an append that would hold more than max_events unacknowledged
+// events fails with kResourceExhausted (the intake answers 503); nothing
+// accepted is ever dropped. Thread-safety: all methods may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "platform/core/clock.h"
+#include "platform/core/status.h"
+#include "platform/store/group_commit.h"
+#include "platform/store/kv_store.h"
+#include "stockbridge/v1/wire.h"
+
+namespace sb::agent {
+
+struct JournalOptions {
+  uint64_t max_events = 10'000'000;
+  Millis dedup_retention{7LL * 24 * 3600 * 1000};
+};
+
+struct AppendResult {
+  uint64_t seq = 0;
+  bool duplicate = false;
+};
+
+struct JournalStats {
+  std::string epoch;
+  uint64_t last_seq = 0;       // highest seq ever assigned
+  uint64_t acked_through = 0;  // everything <= this is freed
+  uint64_t backlog = 0;        // last_seq - acked_through
+  uint64_t capacity = 0;       // max_events
+  int64_t oldest_accepted_ms = 0;  // accepted_at of seq acked_through+1, 0 when empty
+};
+
+class Journal {
+ public:
+  static constexpr int kFormatVersion = 1;
+
+  // Opens (or initialises) the journal's tables in `store`. A journal written by a
+  // newer format is refused with FailedPrecondition and left untouched.
+  static Result<std::unique_ptr<Journal>> open(KvStore& store, GroupCommitter& committer, const Clock& clock,
+                                               JournalOptions options);
+
+  // Durably appends `events` (event_id, body and occurred_at set; seq and
+  // accepted_at are assigned here). All or nothing. Returns one result per event.
+  Result<std::vector<AppendResult>> append(std::vector<v1::Event>& events);
+
+  // Visits up to max_events serialized events with seq >= from, stopping before
+  // max_bytes would be exceeded (at least one event is visited if any exists).
+  Status read(uint64_t from, size_t max_events, size_t max_bytes,
+              const std::function<void(uint64_t seq, std::string_view event_bytes)>& visit) const;
+
+  // Frees every event with seq <= through. Idempotent; durable.
+  Status release_through(uint64_t through);
+  // Forgets event ids freed longer than dedup_retention ago. Returns how many.
+  Result<uint64_t> prune_ids(size_t max = 100'000);
+
+  JournalStats stats() const;  // reads the oldest event: not for hot loops
+  uint64_t last_seq() const { return last_seq_.load(); }
+  uint64_t acked_through() const { return acked_through_.load(); }
+  const std::string& epoch() const { return epoch_; }
+  // Called after every successful append (e.g. to wake the forwarder).
+  void on_appended(std::function<void()> fn) { on_appended_ = std::move(fn); }
+
+ private:
+  Journal(KvStore& store, GroupCommitter& committer, const Clock& clock, JournalOptions options)
+      : store_(store), committer_(committer), clock_(clock), options_(options) {}
+  Status init();
+
+  KvStore& store_;
+  GroupCommitter& committer_;
+  const Clock& clock_;
+  JournalOptions options_;
+  TableId events_{}, ids_{}, freed_{}, meta_{};
+  std::string epoch_;
+  std::atomic<uint64_t> last_seq_{0};
+  std::atomic<uint64_t> acked_through_{0};
+  std::function<void()> on_appended_;
+};
+
+// The event_id of a serialized Event without parsing the whole message (the
+// serializer writes field 1 first). Empty if the bytes do not start with it.
+std::string_view peek_event_id(std::string_view event_bytes);
+
+}  // namespace sb::agent

@@ -1,0 +1,154 @@
+// stockbridge-agent: the composition root. Everything is wired here and only here.
+#include <iostream>
+#include <thread>
+
+#include "agent/agent_api.h"
+#include "agent/forwarder.h"
+#include "agent/journal.h"
+#include "agent/settings.h"
+#include "platform/core/log.h"
+#include "platform/core/program.h"
+#include "platform/mqtt/transport.h"
+#include "platform/store/group_commit.h"
+
+#ifndef STOCKBRIDGE_VERSION
+#define STOCKBRIDGE_VERSION "0.0.0"
+#endif
+
+namespace {
+
+using namespace sb;
+using namespace sb::agent;
+
+int fail(const std::string& what, const Status& s) {
+  log::error("agent", what, {{"error", s.to_string()}});
+  std::cerr << "stockbridge-agent: " << what << ": " << s.to_string() << "\n";
+  return 1;
+}
+
+int run(const Config& cfg) {
+  const std::string site = cfg.str("site.id");
+  const std::string version = STOCKBRIDGE_VERSION;
+  const Clock& clock = SystemClock::instance();
+
+  LmdbOptions store_options;
+  store_options.path = cfg.str("journal.path");
+  store_options.initial_map_bytes = cfg.bytes("journal.initial_map");
+  store_options.max_map_bytes = cfg.bytes("journal.max_map");
+  Result<std::unique_ptr<KvStore>> store = open_lmdb_store(store_options);
+  if (!store.ok()) return fail("cannot open the journal at " + store_options.path, store.status());
+  GroupCommitter committer(**store);
+  JournalOptions jo;
+  jo.max_events = static_cast<uint64_t>(cfg.integer("journal.max_events"));
+  jo.dedup_retention = cfg.duration("journal.dedup_retention");
+  Result<std::unique_ptr<Journal>> journal = Journal::open(**store, committer, clock, jo);
+  if (!journal.ok()) return fail("cannot open the journal", journal.status());
+
+  Result<std::string> mqtt_password = read_secret_file(cfg.str("mqtt.password_file"));
+  Result<std::string> uplink_token = read_secret_file(cfg.str("relay.token_file"));
+  if (!mqtt_password.ok()) return fail("mqtt.password_file", mqtt_password.status());
+  if (!uplink_token.ok()) return fail("relay.token_file", uplink_token.status());
+
+  MqttOptions mo;
+  mo.server_uri = cfg.str("mqtt.server_uri");
+  mo.client_id = cfg.str("mqtt.client_id").empty() ? "agent-" + site : cfg.str("mqtt.client_id");
+  mo.username = cfg.str("mqtt.username");
+  mo.password = *mqtt_password;
+  mo.keepalive = cfg.duration("mqtt.keepalive");
+  mo.tls.ca_file = cfg.str("mqtt.ca_file");
+  mo.tls.cert_file = cfg.str("mqtt.cert_file");
+  mo.tls.key_file = cfg.str("mqtt.key_file");
+  mo.tls.enabled = !mo.tls.ca_file.empty() || !mo.tls.cert_file.empty();
+  mo.will = {v1::state_topic(site), Forwarder::offline_state(site, version), 1, true};
+  std::unique_ptr<MessageTransport> transport = make_paho_transport(mo);
+
+  std::unique_ptr<HttpClient> http;
+  if (!cfg.str("relay.uplink_url").empty()) {
+    HttpClientOptions ho;
+    ho.ca_file = cfg.str("relay.ca_file");
+    http = make_poco_http_client(ho);
+  }
+
+  OutcomeLog outcomes;
+  ForwarderOptions fo;
+  fo.site_id = site;
+  fo.version = version;
+  fo.batch_events = static_cast<size_t>(cfg.integer("forward.batch_events"));
+  fo.batch_bytes = cfg.bytes("forward.batch_bytes");
+  fo.window = static_cast<size_t>(cfg.integer("forward.window"));
+  fo.ack_timeout = cfg.duration("forward.ack_timeout");
+  fo.drain_rate = static_cast<uint64_t>(cfg.integer("forward.drain_rate"));
+  fo.state_interval = cfg.duration("forward.state_interval");
+  fo.uplink_url = cfg.str("relay.uplink_url");
+  fo.uplink_token = *uplink_token;
+  fo.https_fallback_after = cfg.duration("relay.https_fallback_after");
+  Forwarder forwarder(**journal, *transport, http.get(), outcomes, clock, fo);
+  forwarder.attach();
+  (*journal)->on_appended([&forwarder] { forwarder.wake(); });
+
+  AgentContext ctx;
+  ctx.site_id = site;
+  ctx.version = version;
+  ctx.broker_uri = mo.server_uri;
+  ctx.started_at_ms = clock.wall_ms();
+  ctx.limits.max_batch_events = static_cast<size_t>(cfg.integer("intake.max_batch_events"));
+  ctx.journal = journal->get();
+  ctx.forwarder = &forwarder;
+  ctx.outcomes = &outcomes;
+  ctx.store = store->get();
+  ctx.clock = &clock;
+
+  HttpServerOptions so;
+  so.bind_address = cfg.str("intake.bind");
+  so.port = static_cast<uint16_t>(cfg.integer("intake.port"));
+  so.max_threads = static_cast<int>(cfg.integer("intake.threads"));
+  so.max_body_bytes = cfg.bytes("intake.max_body");
+  Result<std::unique_ptr<HttpServer>> server = start_http_server(so, make_agent_router(ctx));
+  if (!server.ok()) return fail("cannot listen on " + so.bind_address + ":" + std::to_string(so.port), server.status());
+
+  Status started = transport->start();
+  if (!started.ok()) return fail("cannot start MQTT", started);
+  forwarder.start();
+
+  // Forget old dedup ids now and then; cheap, and keeps the journal's size bounded.
+  std::atomic<bool> stopping{false};
+  std::thread pruner([&] {
+    for (int tick = 0; !stopping; ++tick) {
+      if (tick % 600 == 0) {
+        Result<uint64_t> n = (*journal)->prune_ids();
+        if (n.ok() && *n > 0) log::info("journal", "forgot old event ids", {{"count", *n}});
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+
+  const std::string url = "http://" + so.bind_address + ":" + std::to_string((*server)->port());
+  log::info("agent", "started", {{"site", site}, {"version", version}, {"intake", url + "/v1/events"},
+                                 {"status", url + "/api/status"}, {"broker", mo.server_uri},
+                                 {"journal", store_options.path}});
+  int sig = wait_for_shutdown_signal();
+  log::info("agent", "stopping", {{"signal", sig}});
+  (*server)->stop();  // no new intake; requests in progress finish (their events are durable)
+  forwarder.stop();
+  transport->publish(v1::state_topic(site), Forwarder::offline_state(site, version), 1, true);
+  transport->stop();
+  stopping = true;
+  pruner.join();
+  committer.stop();
+  log::info("agent", "stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  sb::block_shutdown_signals();
+  int code = 0;
+  std::optional<sb::Config> cfg = sb::load_program_config(
+      argc, argv, {"stockbridge-agent", STOCKBRIDGE_VERSION, "the Stockbridge edge agent"},
+      sb::agent::agent_settings(), &code);
+  if (!cfg) return code;
+  sb::log::Level level;
+  if (sb::log::parse_level(cfg->str("log.level"), &level)) sb::log::set_level(level);
+  return run(*cfg);
+}

@@ -1,0 +1,66 @@
+#include "agent/settings.h"
+
+namespace sb::agent {
+namespace {
+
+std::string not_empty(const std::string& v) { return v.empty() ? "must be set" : ""; }
+
+std::string site_id_check(const std::string& v) {
+  if (v.empty()) return "must be set to this site's id (its certificate identity)";
+  for (char c : v) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+    if (!ok) return "may hold only letters, digits, '-', '_' and '.' (it is part of MQTT topics)";
+  }
+  return "";
+}
+
+std::string positive(const std::string& v) { return (v.empty() || v[0] == '-' || v == "0") ? "must be greater than 0" : ""; }
+
+std::string url_or_empty(const std::string& v) {
+  if (v.empty() || v.rfind("http://", 0) == 0 || v.rfind("https://", 0) == 0) return "";
+  return "must start with https:// (or http:// on a trusted network)";
+}
+
+std::string log_level(const std::string& v) {
+  return (v == "debug" || v == "info" || v == "warn" || v == "error") ? "" : "must be one of debug, info, warn, error";
+}
+
+}  // namespace
+
+const SettingTable& agent_settings() {
+  static const SettingTable table = {
+      {"site.id", SettingType::kString, "", "This site's id. Names its MQTT topics and must match its certificate identity.", site_id_check},
+      {"journal.path", SettingType::kPath, "/var/lib/stockbridge/agent/journal", "Directory of the LMDB journal.", not_empty},
+      {"journal.max_events", SettingType::kInt, "10000000", "Hard cap of events waiting for the relay. Beyond it intake answers 503 (Clarus retries); nothing accepted is dropped.", positive},
+      {"journal.initial_map", SettingType::kBytes, "64MiB", "Initial LMDB map size; it doubles as needed up to journal.max_map."},
+      {"journal.max_map", SettingType::kBytes, "8GiB", "Largest LMDB map (disk the journal may use). About 450 bytes per waiting event."},
+      {"journal.dedup_retention", SettingType::kDuration, "7d", "How long an event id is remembered after the relay took it, so a late retry is still a duplicate."},
+      {"intake.bind", SettingType::kString, "127.0.0.1", "Address the intake and status page listen on (0.0.0.0 for all interfaces)."},
+      {"intake.port", SettingType::kInt, "8480", "Port of the intake API and status page."},
+      {"intake.threads", SettingType::kInt, "16", "Connections served at once.", positive},
+      {"intake.max_body", SettingType::kBytes, "8MiB", "Largest request body; larger requests answer 413."},
+      {"intake.max_batch_events", SettingType::kInt, "10000", "Most events in one batch request.", positive},
+      {"mqtt.server_uri", SettingType::kString, "tcp://127.0.0.1:1883", "Broker address: tcp://host:port, or ssl://host:port for TLS.", not_empty},
+      {"mqtt.client_id", SettingType::kString, "", "MQTT client id; default agent-<site.id>."},
+      {"mqtt.username", SettingType::kString, "", "MQTT user name, if the broker wants one."},
+      {"mqtt.password_file", SettingType::kPath, "", "File holding the MQTT password."},
+      {"mqtt.ca_file", SettingType::kPath, "", "CA certificate(s) that sign the broker's certificate (TLS)."},
+      {"mqtt.cert_file", SettingType::kPath, "", "This site's client certificate (TLS)."},
+      {"mqtt.key_file", SettingType::kPath, "", "This site's private key (TLS); it never leaves the gateway."},
+      {"mqtt.keepalive", SettingType::kDuration, "20s", "MQTT keepalive; a dead link is noticed within about 1.5x this."},
+      {"forward.batch_events", SettingType::kInt, "1000", "Most events in one uplink batch.", positive},
+      {"forward.batch_bytes", SettingType::kBytes, "256KiB", "Most bytes in one uplink batch."},
+      {"forward.window", SettingType::kInt, "8", "Batches sent but not yet acknowledged.", positive},
+      {"forward.ack_timeout", SettingType::kDuration, "10s", "Without an acknowledgement for this long, unacknowledged batches are sent again."},
+      {"forward.drain_rate", SettingType::kInt, "20000", "Most events per second sent while draining a backlog (0 = unpaced), so a site back from an outage does not flood the relay."},
+      {"forward.state_interval", SettingType::kDuration, "10s", "How often the retained site state (backlog, oldest age) is published."},
+      {"relay.uplink_url", SettingType::kString, "", "Relay base URL for the HTTPS fallback, e.g. https://relay.example.com:8490 (empty = no fallback).", url_or_empty},
+      {"relay.token_file", SettingType::kPath, "", "File holding the bearer token for the HTTPS uplink."},
+      {"relay.ca_file", SettingType::kPath, "", "CA certificate(s) for the relay's HTTPS certificate."},
+      {"relay.https_fallback_after", SettingType::kDuration, "60s", "How long MQTT must be unreachable before batches go by HTTPS."},
+      {"log.level", SettingType::kString, "info", "debug, info, warn or error.", log_level},
+  };
+  return table;
+}
+
+}  // namespace sb::agent

@@ -1,0 +1,163 @@
+#include <cstdio>
+
+#include "agent/agent_api.h"
+
+namespace sb::agent {
+
+HttpResponse handle_post_events(AgentContext& ctx, const HttpRequest& req);  // intake_api.cpp
+
+namespace {
+
+Json num(uint64_t v) { return Json::number(static_cast<int64_t>(v)); }
+Json num(int64_t v) { return Json::number(v); }
+Json time_or_null(int64_t ms) { return ms > 0 ? Json::string(format_iso8601(ms)) : Json(); }
+
+// One word for the banner: are the books keeping up?
+std::string flow_state(const ForwarderStats& f, const JournalStats& j, uint64_t batch) {
+  if (!f.broker_connected && !f.https_active) return "offline";
+  if (j.backlog > batch) return "catching_up";
+  return "flowing";
+}
+
+}  // namespace
+
+Json agent_status(AgentContext& ctx) {
+  const int64_t now = ctx.clock->wall_ms();
+  JournalStats js = ctx.journal->stats();
+  ForwarderStats fs = ctx.forwarder->stats();
+  StoreStats ss = ctx.store->stats();
+
+  Json s = Json::object();
+  s.set("site_id", Json::string(ctx.site_id));
+  s.set("version", Json::string(ctx.version));
+  s.set("now", Json::string(format_iso8601(now)));
+  s.set("started_at", Json::string(format_iso8601(ctx.started_at_ms)));
+  s.set("uptime_s", num((now - ctx.started_at_ms) / 1000));
+  const std::string state = flow_state(fs, js, 1000);
+  s.set("state", Json::string(state));
+
+  Json& journal = s.set("journal", Json::object());
+  journal.set("epoch", Json::string(js.epoch));
+  journal.set("last_seq", num(js.last_seq));
+  journal.set("acked_through", num(js.acked_through));
+  journal.set("backlog", num(js.backlog));
+  journal.set("capacity", num(js.capacity));
+  journal.set("used_pct", Json::number(js.capacity ? 100.0 * static_cast<double>(js.backlog) / js.capacity : 0.0));
+  journal.set("oldest_unacked_at", time_or_null(js.oldest_accepted_ms));
+  journal.set("oldest_unacked_age_s",
+              Json::number(js.oldest_accepted_ms > 0 ? static_cast<double>(now - js.oldest_accepted_ms) / 1000.0 : 0.0));
+  journal.set("disk_bytes", num(ss.used_bytes));
+  journal.set("map_bytes", num(ss.map_bytes));
+  journal.set("max_map_bytes", num(ss.max_map_bytes));
+
+  Json& links = s.set("links", Json::object());
+  Json& broker = links.set("broker", Json::object());
+  broker.set("uri", Json::string(ctx.broker_uri));
+  broker.set("connected", Json::boolean(fs.broker_connected));
+  broker.set("since", time_or_null(fs.broker_changed_at_ms));
+  Json& relay = links.set("relay", Json::object());
+  relay.set("last_ack_at", time_or_null(fs.last_ack_at_ms));
+  relay.set("https_fallback_active", Json::boolean(fs.https_active));
+  relay.set("last_error", fs.last_error.empty() ? Json() : Json::string(fs.last_error));
+
+  Json& intake = s.set("intake", Json::object());
+  intake.set("accepted", num(ctx.counters.accepted.load()));
+  intake.set("duplicates", num(ctx.counters.duplicates.load()));
+  intake.set("rejected", num(ctx.counters.rejected.load()));
+  intake.set("refused_full", num(ctx.counters.refused_full.load()));
+  intake.set("failed", num(ctx.counters.failed.load()));
+  intake.set("last_event_at", time_or_null(ctx.counters.last_event_at_ms.load()));
+
+  Json& fwd = s.set("forwarding", Json::object());
+  fwd.set("events_sent", num(fs.events_sent));
+  fwd.set("batches_sent", num(fs.batches_sent));
+  fwd.set("resends", num(fs.resends));
+  fwd.set("sent_through", num(fs.sent_through));
+  fwd.set("relay_acked_through", num(fs.relay_acked));
+  fwd.set("ack_rate_per_s", Json::number(fs.ack_rate));
+  if (state == "catching_up" && fs.ack_rate > 0) {
+    fwd.set("eta_s", Json::number(static_cast<double>(js.backlog) / fs.ack_rate));
+  }
+
+  Json& outcomes = s.set("outcomes", Json::object());
+  outcomes.set("posted", num(ctx.outcomes->posted()));
+  outcomes.set("held", num(ctx.outcomes->held()));
+  Json& recent = outcomes.set("recent", Json::array());
+  for (const v1::EventOutcome& o : ctx.outcomes->recent()) {
+    Json r = Json::object();
+    r.set("event_id", Json::string(o.event_id()));
+    r.set("seq", num(o.seq()));
+    r.set("outcome", Json::string(o.kind() == v1::EventOutcome::POSTED ? "posted" : "held"));
+    if (!o.erp_id().empty()) r.set("erp_id", Json::string(o.erp_id()));
+    if (!o.reason().empty()) r.set("reason", Json::string(o.reason()));
+    r.set("at", time_or_null(o.at_ms()));
+    recent.push(std::move(r));
+  }
+  return s;
+}
+
+namespace {
+
+void metric(std::string& out, const char* name, const char* type, const char* help, double value) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", value);
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  out += help;
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
+  out += name;
+  out += ' ';
+  out += buf;
+  out += '\n';
+}
+
+HttpResponse metrics(AgentContext& ctx) {
+  JournalStats js = ctx.journal->stats();
+  ForwarderStats fs = ctx.forwarder->stats();
+  StoreStats ss = ctx.store->stats();
+  const double now = static_cast<double>(ctx.clock->wall_ms());
+  std::string o;
+  auto d = [](auto v) { return static_cast<double>(v); };
+  metric(o, "stockbridge_agent_journal_backlog_events", "gauge", "Events journaled and not yet acknowledged by the relay.", d(js.backlog));
+  metric(o, "stockbridge_agent_journal_oldest_unacked_age_seconds", "gauge", "Age of the oldest unacknowledged event.",
+         js.oldest_accepted_ms ? (now - d(js.oldest_accepted_ms)) / 1000.0 : 0.0);
+  metric(o, "stockbridge_agent_journal_capacity_events", "gauge", "Hard cap of unacknowledged events.", d(js.capacity));
+  metric(o, "stockbridge_agent_journal_last_seq", "counter", "Highest sequence number assigned.", d(js.last_seq));
+  metric(o, "stockbridge_agent_journal_disk_bytes", "gauge", "Bytes of journal pages in use.", d(ss.used_bytes));
+  metric(o, "stockbridge_agent_intake_accepted_total", "counter", "Events accepted and journaled.", d(ctx.counters.accepted.load()));
+  metric(o, "stockbridge_agent_intake_duplicates_total", "counter", "Events received again and recognised as duplicates.", d(ctx.counters.duplicates.load()));
+  metric(o, "stockbridge_agent_intake_rejected_total", "counter", "Requests refused as invalid (400).", d(ctx.counters.rejected.load()));
+  metric(o, "stockbridge_agent_intake_refused_full_total", "counter", "Requests refused because the journal was full (503).", d(ctx.counters.refused_full.load()));
+  metric(o, "stockbridge_agent_intake_failed_total", "counter", "Requests refused because the journal failed (503).", d(ctx.counters.failed.load()));
+  metric(o, "stockbridge_agent_forward_events_sent_total", "counter", "Events sent to the relay (resends included).", d(fs.events_sent));
+  metric(o, "stockbridge_agent_forward_resends_total", "counter", "Times unacknowledged events were sent again.", d(fs.resends));
+  metric(o, "stockbridge_agent_forward_acked_through", "counter", "Highest sequence the relay acknowledged.", d(fs.relay_acked));
+  metric(o, "stockbridge_agent_broker_connected", "gauge", "1 when connected to the MQTT broker.", fs.broker_connected ? 1 : 0);
+  metric(o, "stockbridge_agent_https_fallback_active", "gauge", "1 while batches go by the HTTPS uplink.", fs.https_active ? 1 : 0);
+  metric(o, "stockbridge_agent_outcomes_posted_total", "counter", "Events the relay reported posted to the ERP.", d(ctx.outcomes->posted()));
+  metric(o, "stockbridge_agent_outcomes_held_total", "counter", "Events the relay reported held as exceptions.", d(ctx.outcomes->held()));
+  return HttpResponse::text(200, std::move(o), "text/plain; version=0.0.4");
+}
+
+}  // namespace
+
+std::shared_ptr<Router> make_agent_router(AgentContext& ctx) {
+  auto r = std::make_shared<Router>();
+  r->add("POST", "/v1/events", [&ctx](const HttpRequest& req) { return handle_post_events(ctx, req); });
+  r->add("GET", "/api/status", [&ctx](const HttpRequest&) { return HttpResponse::json(200, agent_status(ctx).dump()); });
+  r->add("GET", "/metrics", [&ctx](const HttpRequest&) { return metrics(ctx); });
+  r->add("GET", "/healthz", [](const HttpRequest&) { return HttpResponse::json(200, "{\"status\":\"ok\"}"); });
+  r->add("GET", "/readyz", [&ctx](const HttpRequest&) {
+    JournalStats js = ctx.journal->stats();
+    if (js.backlog >= js.capacity) return HttpResponse::error(503, "the journal is full");
+    return HttpResponse::json(200, "{\"status\":\"ready\"}");
+  });
+  return r;
+}
+
+}  // namespace sb::agent

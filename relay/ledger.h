@@ -1,0 +1,107 @@
+// Ledger: the relay's durable custody of every event a site handed over.
+//
+// accept() commits a batch (fsync, group-committed with other writers) before
+// the relay acknowledges it, so an acknowledged event survives kill -9 of the
+// relay. Per (site, journal epoch) the ledger keeps the contiguous high-water
+// seq: an event at or below it was already taken (a redelivery) and is skipped;
+// an event beyond a gap waits for the agent's resend. An event_id seen before
+// (under any seq) is a duplicate and is not taken twice.
+//
+// Each taken event is "pending" until the poster records its outcome:
+// posted (with the ERP record id) or held (with a reason, as an exception that
+// blocks only its own business key). Before each ERP post the poster marks the
+// event "attempted", so after a crash the relay knows to look the record up by
+// external id before posting it again.
+// Thread-safety: all methods may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "platform/core/clock.h"
+#include "platform/core/status.h"
+#include "platform/store/group_commit.h"
+#include "platform/store/kv_store.h"
+#include "stockbridge/v1/wire.h"
+
+namespace sb::relay {
+
+// One event in custody, as the poster needs to know it.
+struct LedgerEntry {
+  uint64_t ledger_seq = 0;
+  std::string business_key;
+};
+
+struct IntakeResult {
+  std::string site_id;
+  std::string epoch;
+  uint64_t acked_through = 0;       // contiguous high-water of the stream after this batch
+  std::vector<LedgerEntry> fresh;   // newly taken, pending, in order
+  std::vector<LedgerEntry> held;    // taken but held at once (invalid events)
+  size_t redelivered = 0;           // seq already taken
+  size_t duplicate_ids = 0;         // event_id already taken under another seq
+  size_t beyond_gap = 0;            // not taken: a seq is missing before them
+};
+
+// A stored event and where it came from.
+struct LedgerRecord {
+  std::string epoch;
+  v1::Event event;
+  bool attempted = false;
+  bool held = false;
+  std::string held_reason;
+};
+
+struct StreamInfo {
+  std::string site_id;
+  std::string epoch;
+  uint64_t high_water = 0;
+  int64_t last_contact_ms = 0;
+};
+
+struct LedgerStats {
+  uint64_t pending = 0;  // in custody, not yet posted (held included)
+  uint64_t held = 0;
+  uint64_t posted = 0;
+  uint64_t taken = 0;    // ever taken
+};
+
+class Ledger {
+ public:
+  static Result<std::unique_ptr<Ledger>> open(KvStore& store, GroupCommitter& committer, const Clock& clock);
+
+  // Durably takes several batches in one commit (the intake drains its queue
+  // into one call). One result per batch, in order. All or nothing.
+  Result<std::vector<IntakeResult>> accept(const std::vector<const v1::UplinkBatch*>& batches);
+
+  Result<LedgerRecord> load(uint64_t ledger_seq);
+  Status mark_attempted(uint64_t ledger_seq);
+  Status mark_posted(uint64_t ledger_seq, const std::string& event_id, const std::string& erp_id);
+  Status mark_held(uint64_t ledger_seq, const std::string& event_id, const std::string& reason);
+
+  // Every event still in custody, in ledger order (start-up of the poster).
+  Status scan_open(const std::function<void(uint64_t ledger_seq, const LedgerRecord& record)>& visit);
+  // Looks up an event id: "" when never taken, else "pending", "held" or "posted" (erp_id set when posted).
+  Result<std::string> state_of(const std::string& event_id, std::string* erp_id = nullptr);
+
+  std::vector<StreamInfo> streams();
+  uint64_t high_water(const std::string& site_id, const std::string& epoch);
+  LedgerStats stats() const;
+
+ private:
+  Ledger(KvStore& store, GroupCommitter& committer, const Clock& clock)
+      : store_(store), committer_(committer), clock_(clock) {}
+  Status init();
+
+  KvStore& store_;
+  GroupCommitter& committer_;
+  const Clock& clock_;
+  TableId streams_{}, events_{}, ids_{}, attempted_{}, held_{}, meta_{};
+  std::atomic<uint64_t> pending_{0}, held_count_{0}, posted_{0}, taken_{0};
+};
+
+}  // namespace sb::relay

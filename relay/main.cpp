@@ -1,0 +1,142 @@
+// stockbridge-relay: the composition root. Everything is wired here and only here.
+#include <iostream>
+
+#include "platform/core/log.h"
+#include "platform/core/program.h"
+#include "platform/http/http.h"
+#include "platform/mqtt/transport.h"
+#include "platform/store/group_commit.h"
+#include "relay/ledger.h"
+#include "relay/netsuite_connector.h"
+#include "relay/poster.h"
+#include "relay/relay_api.h"
+#include "relay/settings.h"
+#include "relay/uplink.h"
+
+#ifndef STOCKBRIDGE_VERSION
+#define STOCKBRIDGE_VERSION "0.0.0"
+#endif
+
+namespace {
+
+using namespace sb;
+using namespace sb::relay;
+
+int fail(const std::string& what, const Status& s) {
+  log::error("relay", what, {{"error", s.to_string()}});
+  std::cerr << "stockbridge-relay: " << what << ": " << s.to_string() << "\n";
+  return 1;
+}
+
+int run(const Config& cfg) {
+  const Clock& clock = SystemClock::instance();
+  const std::string relay_id = cfg.str("relay.id");
+
+  LmdbOptions lo;
+  lo.path = cfg.str("ledger.path");
+  lo.initial_map_bytes = cfg.bytes("ledger.initial_map");
+  lo.max_map_bytes = cfg.bytes("ledger.max_map");
+  Result<std::unique_ptr<KvStore>> store = open_lmdb_store(lo);
+  if (!store.ok()) return fail("cannot open the ledger at " + lo.path, store.status());
+  GroupCommitter committer(**store);
+  Result<std::unique_ptr<Ledger>> ledger = Ledger::open(**store, committer, clock);
+  if (!ledger.ok()) return fail("cannot open the ledger", ledger.status());
+
+  Result<std::string> erp_token = read_secret_file(cfg.str("erp.token_file"));
+  Result<std::string> uplink_token = read_secret_file(cfg.str("uplink.token_file"));
+  Result<std::string> mqtt_password = read_secret_file(cfg.str("mqtt.password_file"));
+  if (!erp_token.ok()) return fail("erp.token_file", erp_token.status());
+  if (!uplink_token.ok()) return fail("uplink.token_file", uplink_token.status());
+  if (!mqtt_password.ok()) return fail("mqtt.password_file", mqtt_password.status());
+
+  std::unique_ptr<HttpClient> erp_http = make_poco_http_client({});
+  NetSuiteOptions no;
+  no.base_url = cfg.str("erp.base_url");
+  no.bearer_token = *erp_token;
+  no.timeout = cfg.duration("erp.timeout");
+  no.adjustment_account = cfg.str("erp.adjustment_account");
+  no.default_location = cfg.str("erp.default_location");
+  (void)parse_location_map(cfg.str("erp.location_map"), &no.location_map);  // validated by the settings table
+  NetSuiteConnector erp(*erp_http, no);
+
+  MqttOptions mo;
+  mo.server_uri = cfg.str("mqtt.server_uri");
+  mo.client_id = cfg.str("mqtt.client_id").empty() ? relay_id : cfg.str("mqtt.client_id");
+  mo.username = cfg.str("mqtt.username");
+  mo.password = *mqtt_password;
+  mo.keepalive = cfg.duration("mqtt.keepalive");
+  mo.tls.ca_file = cfg.str("mqtt.ca_file");
+  mo.tls.cert_file = cfg.str("mqtt.cert_file");
+  mo.tls.key_file = cfg.str("mqtt.key_file");
+  mo.tls.enabled = !mo.tls.ca_file.empty() || !mo.tls.cert_file.empty();
+  std::unique_ptr<MessageTransport> transport = make_paho_transport(mo);
+
+  PosterOptions po;
+  po.max_concurrency = static_cast<int>(cfg.integer("erp.max_concurrency"));
+  po.backoff = {cfg.duration("poster.backoff_base"), cfg.duration("poster.backoff_cap")};
+  po.raise_after = static_cast<int>(cfg.integer("poster.raise_after"));
+  Uplink* uplink_ptr = nullptr;
+  Poster poster(**ledger, erp, clock, po, [&uplink_ptr](const std::string& site, const std::string& epoch,
+                                                        const v1::EventOutcome& o) {
+    if (uplink_ptr) uplink_ptr->add_outcome(site, epoch, o);
+  });
+  Uplink uplink(**ledger, poster, *transport, clock, cfg.duration("outcomes.flush_interval"));
+  uplink_ptr = &uplink;
+  Status loaded = poster.load();
+  if (!loaded.ok()) return fail("cannot load the ledger's pending events", loaded);
+  uplink.attach();
+
+  RelayContext ctx;
+  ctx.relay_id = relay_id;
+  ctx.version = STOCKBRIDGE_VERSION;
+  ctx.erp_name = erp.name();
+  ctx.erp_base_url = no.base_url;
+  ctx.uplink_token = *uplink_token;
+  ctx.started_at_ms = clock.wall_ms();
+  ctx.ledger = ledger->get();
+  ctx.poster = &poster;
+  ctx.uplink = &uplink;
+  ctx.clock = &clock;
+  HttpServerOptions so;
+  so.bind_address = cfg.str("http.bind");
+  so.port = static_cast<uint16_t>(cfg.integer("http.port"));
+  so.max_threads = static_cast<int>(cfg.integer("http.threads"));
+  so.tls_cert_file = cfg.str("http.tls_cert_file");
+  so.tls_key_file = cfg.str("http.tls_key_file");
+  Result<std::unique_ptr<HttpServer>> server = start_http_server(so, make_relay_router(ctx));
+  if (!server.ok()) return fail("cannot listen on " + so.bind_address + ":" + std::to_string(so.port), server.status());
+  if (ctx.uplink_token.empty()) log::warn("relay", "the HTTPS uplink accepts batches without a token (uplink.token_file is empty)");
+
+  poster.start();
+  uplink.start();
+  Status started = transport->start();
+  if (!started.ok()) return fail("cannot start MQTT", started);
+
+  const std::string scheme = so.tls_cert_file.empty() ? "http://" : "https://";
+  const std::string url = scheme + so.bind_address + ":" + std::to_string((*server)->port());
+  log::info("relay", "started", {{"relay", relay_id}, {"version", STOCKBRIDGE_VERSION}, {"status", url + "/api/status"},
+                                 {"broker", mo.server_uri}, {"erp", no.base_url}, {"ledger", lo.path}});
+  int sig = wait_for_shutdown_signal();
+  log::info("relay", "stopping", {{"signal", sig}});
+  (*server)->stop();
+  transport->stop();  // no new batches
+  uplink.stop();
+  poster.stop();      // posts in progress finish and are recorded
+  committer.stop();
+  log::info("relay", "stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  sb::block_shutdown_signals();
+  int code = 0;
+  std::optional<sb::Config> cfg = sb::load_program_config(
+      argc, argv, {"stockbridge-relay", STOCKBRIDGE_VERSION, "the Stockbridge cloud relay"},
+      sb::relay::relay_settings(), &code);
+  if (!cfg) return code;
+  sb::log::Level level;
+  if (sb::log::parse_level(cfg->str("log.level"), &level)) sb::log::set_level(level);
+  return run(*cfg);
+}

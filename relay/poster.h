@@ -1,0 +1,114 @@
+// Poster: posts the ledger's pending events to the ERP.
+//
+// Order per business key, no head-of-line blocking (DESIGN.md guarantee 4):
+// each key is a queue; one event per key is in progress at a time; different
+// keys post in parallel, up to the concurrency limit. A key whose head event is
+// held as an exception blocks only that key.
+//
+// Transient failures wait a capped, jittered exponential backoff (at least the
+// ERP's Retry-After). A 429 halves the concurrency limit; it grows back by one
+// after `raise_after` successes in a row. After an ambiguous failure, and for
+// any event that was attempted before a crash, the poster first asks the ERP
+// whether the record exists (by external id) before posting again.
+// Every outcome is recorded durably in the ledger before it is reported.
+// Thread-safety: enqueue() and stats() may be called from any thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "platform/core/backoff.h"
+#include "relay/erp_connector.h"
+#include "relay/ledger.h"
+
+namespace sb::relay {
+
+struct PosterOptions {
+  int max_concurrency = 8;
+  int min_concurrency = 1;
+  BackoffPolicy backoff{Millis(500), Millis(300'000)};
+  int raise_after = 20;  // successes in a row before the limit grows by one
+};
+
+struct PosterStats {
+  uint64_t queued = 0;        // events waiting (all keys)
+  uint64_t keys = 0;          // business keys with work
+  uint64_t blocked_keys = 0;  // keys whose head is held
+  uint64_t delayed_keys = 0;  // keys waiting out a backoff
+  int in_progress = 0;
+  int concurrency_limit = 0;
+  int max_concurrency = 0;
+  uint64_t posted = 0;
+  uint64_t held = 0;
+  uint64_t retries = 0;
+  uint64_t throttled = 0;
+  uint64_t lookups = 0;
+  uint64_t found_by_lookup = 0;  // records that existed already: a duplicate avoided
+  uint64_t erp_calls = 0;
+  std::string last_error;
+};
+
+// Called after an outcome is durable: site, journal epoch and the outcome for the agent.
+using OutcomeSink = std::function<void(const std::string& site, const std::string& epoch, const v1::EventOutcome&)>;
+
+class Poster {
+ public:
+  Poster(Ledger& ledger, ErpConnector& erp, const Clock& clock, PosterOptions options, OutcomeSink sink);
+  ~Poster();
+
+  // Rebuilds the queues from the ledger. Call once, before start() and before intake.
+  Status load();
+  // New events in ledger order (from the intake, after their commit).
+  void enqueue(const std::vector<LedgerEntry>& entries);
+  // Events taken as held at once (invalid): they block their own key.
+  void enqueue_held(const std::vector<LedgerEntry>& entries);
+  void start();
+  void stop();
+  PosterStats stats() const;
+
+ private:
+  struct Key {
+    std::deque<uint64_t> seqs;
+    bool busy = false;
+    bool held = false;
+    bool lookup_first = false;
+    int attempts = 0;
+    int64_t not_before = 0;
+  };
+  void worker();
+  // Posts one event; returns the outcome to apply. Runs without the lock.
+  ErpOutcome attempt(uint64_t seq, bool lookup, LedgerRecord* record);
+  void finish(const std::string& key, uint64_t seq, const LedgerRecord& record, const ErpOutcome& outcome);
+  void make_ready(const std::string& key, Key& k, int64_t now);  // with mu_ held
+
+  Ledger& ledger_;
+  ErpConnector& erp_;
+  const Clock& clock_;
+  PosterOptions options_;
+  OutcomeSink sink_;
+  Backoff backoff_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::unordered_map<std::string, Key> keys_;
+  std::deque<std::string> ready_;
+  std::multimap<int64_t, std::string> delayed_;
+  std::unordered_set<uint64_t> attempted_;  // attempted before the last start
+  int limit_;
+  int active_ = 0;
+  int successes_in_row_ = 0;
+  bool stopping_ = false;
+  PosterStats stats_;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace sb::relay

@@ -1,0 +1,169 @@
+#include "relay/relay_api.h"
+
+#include <cstdio>
+
+#include "platform/core/log.h"
+
+namespace sb::relay {
+namespace {
+
+Json num(uint64_t v) { return Json::number(static_cast<int64_t>(v)); }
+Json time_or_null(int64_t ms) { return ms > 0 ? Json::string(format_iso8601(ms)) : Json(); }
+
+// Constant-time comparison, so the token cannot be guessed byte by byte from timings.
+bool same_secret(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+HttpResponse uplink(RelayContext& ctx, const HttpRequest& req) {
+  const std::string& site = req.params.at("site");
+  if (!ctx.uplink_token.empty() && !same_secret(req.header("Authorization"), "Bearer " + ctx.uplink_token)) {
+    log::warn("relay", "refused an HTTPS uplink without a valid token", {{"site", site}, {"remote", req.remote_address}});
+    return HttpResponse::error(401, "a valid bearer token is required");
+  }
+  Result<std::string> ack = ctx.uplink->accept_http(site, req.body);
+  if (!ack.ok()) {
+    if (ack.status().code() == Code::kInvalidArgument) return HttpResponse::error(400, ack.status().message());
+    HttpResponse r = HttpResponse::error(503, "the ledger could not store the batch; send it again");
+    r.headers.emplace_back("Retry-After", "5");
+    return r;
+  }
+  HttpResponse r;
+  r.status = 200;
+  r.content_type = "application/x-protobuf";
+  r.body = std::move(ack).value();
+  return r;
+}
+
+void metric(std::string& out, const std::string& name, const char* type, const char* help, double value,
+            const std::string& labels = "") {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", value);
+  if (labels.empty() || out.find("# TYPE " + name + " ") == std::string::npos) {
+    out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+  }
+  out += name + labels + " " + buf + "\n";
+}
+
+HttpResponse metrics(RelayContext& ctx) {
+  LedgerStats ls = ctx.ledger->stats();
+  PosterStats ps = ctx.poster->stats();
+  UplinkStats us = ctx.uplink->stats();
+  auto d = [](auto v) { return static_cast<double>(v); };
+  std::string o;
+  metric(o, "stockbridge_relay_ledger_pending_events", "gauge", "Events in custody not yet posted (held included).", d(ls.pending));
+  metric(o, "stockbridge_relay_ledger_held_events", "gauge", "Events held as exceptions.", d(ls.held));
+  metric(o, "stockbridge_relay_ledger_posted_total", "counter", "Events posted to the ERP.", d(ls.posted));
+  metric(o, "stockbridge_relay_uplink_batches_total", "counter", "Batches taken from sites.", d(us.batches));
+  metric(o, "stockbridge_relay_uplink_redelivered_total", "counter", "Events received again and skipped.", d(us.redelivered));
+  metric(o, "stockbridge_relay_uplink_rejected_batches_total", "counter", "Batches refused (malformed or wrong site).", d(us.rejected_batches));
+  metric(o, "stockbridge_relay_erp_calls_total", "counter", "Requests made to the ERP.", d(ps.erp_calls));
+  metric(o, "stockbridge_relay_erp_retries_total", "counter", "Transient ERP failures retried.", d(ps.retries));
+  metric(o, "stockbridge_relay_erp_throttled_total", "counter", "ERP answers asking us to slow down.", d(ps.throttled));
+  metric(o, "stockbridge_relay_erp_lookups_total", "counter", "Lookups by external id before posting again.", d(ps.lookups));
+  metric(o, "stockbridge_relay_erp_found_by_lookup_total", "counter", "Records found by lookup (duplicates avoided).", d(ps.found_by_lookup));
+  metric(o, "stockbridge_relay_erp_concurrency_limit", "gauge", "Current ERP concurrency limit.", d(ps.concurrency_limit));
+  metric(o, "stockbridge_relay_erp_in_progress", "gauge", "ERP requests in progress.", d(ps.in_progress));
+  metric(o, "stockbridge_relay_blocked_keys", "gauge", "Business keys waiting behind a held event.", d(ps.blocked_keys));
+  metric(o, "stockbridge_relay_broker_connected", "gauge", "1 when connected to the MQTT broker.", us.broker_connected ? 1 : 0);
+  for (const auto& [site, st] : ctx.uplink->sites()) {
+    const std::string l = "{site=\"" + site + "\"}";
+    metric(o, "stockbridge_relay_site_online", "gauge", "1 when the site's agent is online.", st.state.online() ? 1 : 0, l);
+    metric(o, "stockbridge_relay_site_backlog_events", "gauge", "Backlog the site last reported.", d(st.state.backlog_events()), l);
+  }
+  return HttpResponse::text(200, std::move(o), "text/plain; version=0.0.4");
+}
+
+}  // namespace
+
+Json relay_status(RelayContext& ctx) {
+  const int64_t now = ctx.clock->wall_ms();
+  LedgerStats ls = ctx.ledger->stats();
+  PosterStats ps = ctx.poster->stats();
+  UplinkStats us = ctx.uplink->stats();
+  Json s = Json::object();
+  s.set("relay_id", Json::string(ctx.relay_id));
+  s.set("version", Json::string(ctx.version));
+  s.set("now", Json::string(format_iso8601(now)));
+  s.set("uptime_s", Json::number((now - ctx.started_at_ms) / 1000));
+
+  Json& ledger = s.set("ledger", Json::object());
+  ledger.set("pending", num(ls.pending));
+  ledger.set("held", num(ls.held));
+  ledger.set("posted", num(ls.posted));
+  ledger.set("taken", num(ls.taken));
+
+  Json& erp = s.set("erp", Json::object());
+  erp.set("connector", Json::string(ctx.erp_name));
+  erp.set("base_url", Json::string(ctx.erp_base_url));
+  erp.set("concurrency_limit", Json::number(static_cast<int64_t>(ps.concurrency_limit)));
+  erp.set("max_concurrency", Json::number(static_cast<int64_t>(ps.max_concurrency)));
+  erp.set("in_progress", Json::number(static_cast<int64_t>(ps.in_progress)));
+  erp.set("queued", num(ps.queued));
+  erp.set("keys", num(ps.keys));
+  erp.set("blocked_keys", num(ps.blocked_keys));
+  erp.set("delayed_keys", num(ps.delayed_keys));
+  erp.set("posted", num(ps.posted));
+  erp.set("held", num(ps.held));
+  erp.set("retries", num(ps.retries));
+  erp.set("throttled", num(ps.throttled));
+  erp.set("lookups", num(ps.lookups));
+  erp.set("found_by_lookup", num(ps.found_by_lookup));
+  erp.set("calls", num(ps.erp_calls));
+  erp.set("last_error", ps.last_error.empty() ? Json() : Json::string(ps.last_error));
+
+  Json& up = s.set("uplink", Json::object());
+  up.set("broker_connected", Json::boolean(us.broker_connected));
+  up.set("batches", num(us.batches));
+  up.set("events_taken", num(us.events_taken));
+  up.set("redelivered", num(us.redelivered));
+  up.set("duplicate_ids", num(us.duplicate_ids));
+  up.set("beyond_gap", num(us.beyond_gap));
+  up.set("rejected_batches", num(us.rejected_batches));
+  up.set("acks_published", num(us.acks_published));
+  up.set("outcomes_published", num(us.outcomes_published));
+
+  Json& sites = s.set("sites", Json::array());
+  std::map<std::string, SiteState> states = ctx.uplink->sites();
+  std::map<std::string, StreamInfo> latest;  // the stream with the latest contact per site
+  for (StreamInfo& si : ctx.ledger->streams()) {
+    auto it = latest.find(si.site_id);
+    if (it == latest.end() || si.last_contact_ms > it->second.last_contact_ms) latest[si.site_id] = si;
+  }
+  for (const auto& [site, st] : states) latest.try_emplace(site, StreamInfo{site, "", 0, 0});
+  for (const auto& [site, si] : latest) {
+    Json j = Json::object();
+    j.set("site_id", Json::string(site));
+    auto st = states.find(site);
+    j.set("online", Json::boolean(st != states.end() && st->second.state.online()));
+    j.set("journal_epoch", Json::string(si.epoch));
+    j.set("acked_through", num(si.high_water));
+    j.set("last_batch_at", time_or_null(si.last_contact_ms));
+    if (st != states.end()) {
+      j.set("version", Json::string(st->second.state.version()));
+      j.set("backlog", num(st->second.state.backlog_events()));
+      j.set("oldest_unacked_at", time_or_null(st->second.state.oldest_unacked_ms()));
+      j.set("state_at", time_or_null(st->second.received_at_ms));
+    }
+    sites.push(std::move(j));
+  }
+  return s;
+}
+
+std::shared_ptr<Router> make_relay_router(RelayContext& ctx) {
+  auto r = std::make_shared<Router>();
+  r->add("POST", "/v1/sites/{site}/uplink", [&ctx](const HttpRequest& req) { return uplink(ctx, req); });
+  r->add("GET", "/api/status", [&ctx](const HttpRequest&) { return HttpResponse::json(200, relay_status(ctx).dump()); });
+  r->add("GET", "/metrics", [&ctx](const HttpRequest&) { return metrics(ctx); });
+  r->add("GET", "/healthz", [](const HttpRequest&) { return HttpResponse::json(200, "{\"status\":\"ok\"}"); });
+  r->add("GET", "/readyz", [&ctx](const HttpRequest&) {
+    if (!ctx.uplink->stats().broker_connected) return HttpResponse::error(503, "not connected to the MQTT broker");
+    return HttpResponse::json(200, "{\"status\":\"ready\"}");
+  });
+  return r;
+}
+
+}  // namespace sb::relay

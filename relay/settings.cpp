@@ -1,0 +1,68 @@
+#include "relay/settings.h"
+
+#include <map>
+
+#include "relay/netsuite_connector.h"
+
+namespace sb::relay {
+namespace {
+
+std::string not_empty(const std::string& v) { return v.empty() ? "must be set" : ""; }
+std::string positive(const std::string& v) { return (v.empty() || v[0] == '-' || v == "0") ? "must be greater than 0" : ""; }
+
+std::string base_url(const std::string& v) {
+  if (v.empty()) return "must be set to the ERP's base URL, e.g. https://1234567.suitetalk.api.netsuite.com";
+  if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) return "must start with https:// (or http:// for a simulator)";
+  if (v.back() == '/') return "must not end with '/'";
+  return "";
+}
+
+std::string location_map(const std::string& v) {
+  std::map<std::string, std::string> m;
+  Status s = parse_location_map(v, &m);
+  return s.ok() ? "" : s.message() + " (expected WH1=1,WH2=2)";
+}
+
+std::string log_level(const std::string& v) {
+  return (v == "debug" || v == "info" || v == "warn" || v == "error") ? "" : "must be one of debug, info, warn, error";
+}
+
+}  // namespace
+
+const SettingTable& relay_settings() {
+  static const SettingTable table = {
+      {"relay.id", SettingType::kString, "relay-1", "This relay's name (its MQTT client id unless mqtt.client_id is set).", not_empty},
+      {"ledger.path", SettingType::kPath, "/var/lib/stockbridge/relay/ledger", "Directory of the LMDB ledger.", not_empty},
+      {"ledger.initial_map", SettingType::kBytes, "256MiB", "Initial LMDB map size; it doubles as needed up to ledger.max_map."},
+      {"ledger.max_map", SettingType::kBytes, "64GiB", "Largest LMDB map (disk the ledger may use)."},
+      {"mqtt.server_uri", SettingType::kString, "tcp://127.0.0.1:1883", "Broker address: tcp://host:port, or ssl://host:port for TLS.", not_empty},
+      {"mqtt.client_id", SettingType::kString, "", "MQTT client id; default relay.id."},
+      {"mqtt.username", SettingType::kString, "", "MQTT user name, if the broker wants one."},
+      {"mqtt.password_file", SettingType::kPath, "", "File holding the MQTT password."},
+      {"mqtt.ca_file", SettingType::kPath, "", "CA certificate(s) that sign the broker's certificate (TLS)."},
+      {"mqtt.cert_file", SettingType::kPath, "", "The relay's client certificate (TLS)."},
+      {"mqtt.key_file", SettingType::kPath, "", "The relay's private key (TLS)."},
+      {"mqtt.keepalive", SettingType::kDuration, "20s", "MQTT keepalive."},
+      {"http.bind", SettingType::kString, "127.0.0.1", "Address of the HTTPS uplink and status API."},
+      {"http.port", SettingType::kInt, "8490", "Port of the HTTPS uplink and status API."},
+      {"http.threads", SettingType::kInt, "16", "Connections served at once.", positive},
+      {"http.tls_cert_file", SettingType::kPath, "", "Certificate for HTTPS (with http.tls_key_file); empty = plain HTTP."},
+      {"http.tls_key_file", SettingType::kPath, "", "Private key for HTTPS."},
+      {"uplink.token_file", SettingType::kPath, "", "File holding the bearer token sites present on the HTTPS uplink (empty = no token check)."},
+      {"erp.base_url", SettingType::kString, "", "ERP base URL, e.g. https://1234567.suitetalk.api.netsuite.com.", base_url},
+      {"erp.token_file", SettingType::kPath, "", "File holding the ERP's OAuth 2.0 bearer token."},
+      {"erp.timeout", SettingType::kDuration, "30s", "Longest wait for one ERP answer; a timeout is treated as 'may have happened'."},
+      {"erp.max_concurrency", SettingType::kInt, "8", "Most ERP requests at once (NetSuite shares ~15 per account among all integrations).", positive},
+      {"erp.adjustment_account", SettingType::kString, "1", "Internal id of the ERP account inventory adjustments post to.", not_empty},
+      {"erp.location_map", SettingType::kString, "", "Clarus warehouse to ERP location id, e.g. WH1=1,WH2=2.", location_map},
+      {"erp.default_location", SettingType::kString, "", "ERP location id for warehouses not in erp.location_map (empty = hold them as exceptions)."},
+      {"poster.backoff_base", SettingType::kDuration, "500ms", "First retry delay after a transient ERP failure."},
+      {"poster.backoff_cap", SettingType::kDuration, "5m", "Longest retry delay."},
+      {"poster.raise_after", SettingType::kInt, "20", "Successful posts in a row before concurrency grows back by one after a 429.", positive},
+      {"outcomes.flush_interval", SettingType::kDuration, "200ms", "How often posting outcomes are sent back to the sites."},
+      {"log.level", SettingType::kString, "info", "debug, info, warn or error.", log_level},
+  };
+  return table;
+}
+
+}  // namespace sb::relay

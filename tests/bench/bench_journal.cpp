@@ -1,0 +1,108 @@
+// Durable journal ingest, in-process: the agent's Journal on real LMDB with
+// fsync, 300-byte events. (a) one thread appending 1,000 events per call;
+// (b) 8 threads appending one event per call (group commit at work).
+//   bench_journal [--seconds N]
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "agent/journal.h"
+#include "platform/store/group_commit.h"
+#include "platform/store/kv_store.h"
+#include "tests/support/temp_dir.h"
+
+using namespace sb;
+using namespace sb::agent;
+
+namespace {
+
+// An event whose serialized size is about 300 bytes.
+v1::Event event(uint64_t i) {
+  v1::Event e;
+  e.set_event_id("clarus:site-1:adj:" + std::to_string(i));
+  e.set_site_id("site-1");
+  e.set_occurred_at_ms(1'795'689'720'000 + static_cast<int64_t>(i));
+  e.set_business_key("stock:WH1:SKU-" + std::to_string(i % 5000));
+  auto* a = e.mutable_stock_adjustment();
+  a->set_sku("SKU-" + std::to_string(i % 5000));
+  a->set_warehouse("WH1");
+  a->set_location("A-" + std::to_string(i % 97) + "-" + std::to_string(i % 13));
+  a->set_quantity_delta(static_cast<int64_t>(i % 11) - 5);
+  a->set_unit("EA");
+  a->set_reason_code("CYCLE_COUNT_ADJUSTMENT");
+  a->set_clarus_reference("stock-movement-" + std::to_string(i) + "-" + std::string(150, 'x'));
+  return e;
+}
+
+struct Setup {
+  testing::TempDir dir{"bench-journal"};
+  std::unique_ptr<KvStore> store;
+  std::unique_ptr<GroupCommitter> committer;
+  std::unique_ptr<Journal> journal;
+  Setup() {
+    LmdbOptions o;
+    o.path = dir.file("journal");
+    o.initial_map_bytes = 1ull << 30;
+    o.max_map_bytes = 16ull << 30;
+    store = std::move(open_lmdb_store(o).value());
+    committer = std::make_unique<GroupCommitter>(*store);
+    journal = std::move(Journal::open(*store, *committer, SystemClock::instance(), JournalOptions{50'000'000}).value());
+  }
+};
+
+double since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  double seconds = 5;
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::string(argv[i]) == "--seconds") seconds = std::atof(argv[i + 1]);
+  std::printf("event size: %zu bytes serialized\n", event(123456).ByteSizeLong());
+
+  {
+    Setup s;
+    uint64_t n = 0;
+    auto t0 = std::chrono::steady_clock::now();
+    while (since(t0) < seconds) {
+      std::vector<v1::Event> batch;
+      batch.reserve(1000);
+      for (int k = 0; k < 1000; ++k) batch.push_back(event(n++));
+      if (!s.journal->append(batch).ok()) {
+        std::fprintf(stderr, "append failed\n");
+        return 1;
+      }
+    }
+    double t = since(t0);
+    std::printf("journal, 1 thread x 1,000 events per append (durable): %.0f events/s (%llu events, %.1f s, %llu commits)\n",
+                n / t, static_cast<unsigned long long>(n), t, static_cast<unsigned long long>(s.committer->commits()));
+  }
+  {
+    Setup s;
+    std::atomic<uint64_t> n{0};
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> threads;
+    auto t0 = std::chrono::steady_clock::now();
+    for (int th = 0; th < 8; ++th) {
+      threads.emplace_back([&, th] {
+        for (uint64_t k = 0; !stop; ++k) {
+          std::vector<v1::Event> one{event(static_cast<uint64_t>(th) * 1'000'000'000ull + k)};
+          if (s.journal->append(one).ok()) ++n;
+        }
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    stop = true;
+    for (auto& t : threads) t.join();
+    double t = since(t0);
+    std::printf("journal, 8 threads x 1 event per append (durable, group commit): %.0f events/s, %.1f events per commit\n",
+                n / t, static_cast<double>(n.load()) / static_cast<double>(std::max<uint64_t>(1, s.committer->commits())));
+  }
+  return 0;
+}

@@ -1,0 +1,175 @@
+#include "tests/e2e/stack.h"
+
+#include <fstream>
+
+#include "tests/support/ports.h"
+#include "tests/support/wait.h"
+
+namespace sb::e2e {
+
+Stack::Stack(StackOptions options) : options_(std::move(options)) {
+  dir_ = std::make_unique<testing::TempDir>("stockbridge-stack");
+  broker_ = std::make_unique<testing::Mosquitto>();
+  http_ = make_poco_http_client({});
+  agent_port_ = testing::free_port();
+  relay_port_ = testing::free_port();
+  erp_port_ = testing::free_port();
+  write_configs();
+}
+
+Stack::~Stack() {
+  // Agent first, so it does not spend its last moments reconnecting.
+  agent_.kill9();
+  relay_.kill9();
+  erp_.kill9();
+  broker_->kill9();
+}
+
+bool Stack::stop() {
+  bool clean = true;
+  for (testing::Process* p : {&agent_, &relay_, &erp_}) {
+    if (!p->running()) continue;
+    int code = p->terminate(Millis(10'000));
+    clean = clean && code == 0;
+  }
+  broker_->kill9();  // mosquitto keeps nothing we need
+  return clean;
+}
+
+void Stack::write_configs() {
+  const std::string level = options_.quiet_logs ? "warn" : "info";
+  std::ofstream agent(dir_->file("agent.conf"));
+  agent << "# written by the test stack\n"
+        << "site.id = " << options_.site_id << "\n"
+        << "journal.path = " << dir_->file("agent-journal") << "\n"
+        << "intake.port = " << agent_port_ << "\n"
+        << "mqtt.server_uri = " << broker_->uri() << "\n"
+        << "forward.drain_rate = 0\n"
+        << "forward.ack_timeout = 3s\n"
+        << "forward.state_interval = 1s\n"
+        << "mqtt.keepalive = 5s\n"
+        << "log.level = " << level << "\n";
+  if (options_.https_fallback_after.count() > 0) {
+    agent << "relay.uplink_url = " << relay_url() << "\n"
+          << "relay.https_fallback_after = " << options_.https_fallback_after.count() << "ms\n";
+  }
+  for (const std::string& line : options_.agent_settings) agent << line << "\n";
+  std::ofstream relay(dir_->file("relay.conf"));
+  relay << "# written by the test stack\n"
+        << "ledger.path = " << dir_->file("relay-ledger") << "\n"
+        << "http.port = " << relay_port_ << "\n"
+        << "mqtt.server_uri = " << broker_->uri() << "\n"
+        << "mqtt.keepalive = 5s\n"
+        << "erp.base_url = " << erp_url() << "\n"
+        << "erp.location_map = WH1=1,WH2=2\n"
+        << "erp.timeout = 2s\n"
+        << "poster.backoff_base = 50ms\n"
+        << "poster.backoff_cap = 1s\n"
+        << "log.level = " << level << "\n";
+  for (const std::string& line : options_.relay_settings) relay << line << "\n";
+}
+
+Status Stack::wait_http(const std::string& url, testing::Process& p, const char* what) {
+  bool up = testing::wait_until(
+      [&] {
+        if (!p.running()) return true;
+        ClientRequest req;
+        req.url = url;
+        req.timeout = Millis(1000);
+        Result<HttpResponse> r = http_->send(req);
+        return r.ok() && r->status == 200;
+      },
+      Millis(20'000), Millis(50));
+  if (!up || !p.running()) {
+    return Status::Unavailable(std::string(what) + " did not come up; its log ends:\n" + p.log_tail(30));
+  }
+  return Status::Ok();
+}
+
+Status Stack::start_broker() {
+  SB_RETURN_IF_ERROR(broker_->start());
+  if (!broker_->wait_ready(Millis(10'000))) return Status::Unavailable("mosquitto did not start:\n" + broker_->log_tail());
+  return Status::Ok();
+}
+
+Status Stack::start_erp() {
+  std::vector<std::string> argv = {options_.bin_dir + "/tests/sim/erp/stockbridge-erp-sim", "--port",
+                                   std::to_string(erp_port_), "--concurrency-limit",
+                                   std::to_string(options_.erp_concurrency_limit), "--latency-ms",
+                                   std::to_string(options_.erp_latency_ms)};
+  if (!options_.erp_unique_external_id) argv.push_back("--no-unique-external-id");
+  SB_RETURN_IF_ERROR(erp_.spawn(argv, {}, dir_->file("erp-sim.log")));
+  return wait_http(erp_url() + "/_sim/stats", erp_, "the ERP simulator");
+}
+
+Status Stack::start_relay() {
+  SB_RETURN_IF_ERROR(relay_.spawn({options_.bin_dir + "/relay/stockbridge-relay", "--config", dir_->file("relay.conf")},
+                                  {}, dir_->file("relay.log")));
+  return wait_http(relay_url() + "/healthz", relay_, "the relay");
+}
+
+Status Stack::start_agent() {
+  SB_RETURN_IF_ERROR(agent_.spawn({options_.bin_dir + "/agent/stockbridge-agent", "--config", dir_->file("agent.conf")},
+                                  {}, dir_->file("agent.log")));
+  return wait_http(agent_url() + "/healthz", agent_, "the agent");
+}
+
+Status Stack::start() {
+  SB_RETURN_IF_ERROR(start_broker());
+  SB_RETURN_IF_ERROR(start_erp());
+  SB_RETURN_IF_ERROR(start_relay());
+  return start_agent();
+}
+
+Status Stack::restart_agent() {
+  SB_RETURN_IF_ERROR(agent_.restart());
+  return wait_http(agent_url() + "/healthz", agent_, "the agent");
+}
+
+Status Stack::restart_relay() {
+  SB_RETURN_IF_ERROR(relay_.restart());
+  return wait_http(relay_url() + "/healthz", relay_, "the relay");
+}
+
+Status Stack::restart_broker() {
+  SB_RETURN_IF_ERROR(broker_->restart());
+  if (!broker_->wait_ready(Millis(10'000))) return Status::Unavailable("mosquitto did not restart:\n" + broker_->log_tail());
+  return Status::Ok();
+}
+
+Result<Json> Stack::get_json(const std::string& url) {
+  ClientRequest req;
+  req.url = url;
+  req.timeout = Millis(10'000);
+  Result<HttpResponse> r = http_->send(req);
+  if (!r.ok()) return r.status();
+  if (r->status != 200) return Status::Unavailable(url + " answered " + std::to_string(r->status) + ": " + r->body);
+  return Json::parse(r->body);
+}
+
+Status Stack::set_erp_faults(const std::string& json) {
+  ClientRequest req;
+  req.method = "POST";
+  req.url = erp_url() + "/_sim/faults";
+  req.body = json;
+  Result<HttpResponse> r = http_->send(req);
+  if (!r.ok()) return r.status();
+  if (r->status != 200) return Status::InvalidArgument("faults refused: " + r->body);
+  return Status::Ok();
+}
+
+int64_t Stack::erp_created() {
+  Result<Json> s = erp_stats();
+  if (!s.ok()) return -1;
+  const Json* c = s->find("created");
+  int64_t n = -1;
+  if (c) c->as_int64(&n);
+  return n;
+}
+
+std::string Stack::logs(size_t lines) {
+  return "--- agent ---\n" + agent_.log_tail(lines) + "\n--- relay ---\n" + relay_.log_tail(lines) +
+         "\n--- erp sim ---\n" + erp_.log_tail(lines) + "\n--- mosquitto ---\n" + broker_->log_tail(lines);
+}
+
+}  // namespace sb::e2e

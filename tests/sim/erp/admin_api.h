@@ -1,0 +1,27 @@
+// The simulator's own endpoints under /_sim: seeding master data, reading the
+// ledger of created records, setting faults, stats, reset. No auth, no
+// concurrency limit, no faults: tests and people must always reach them.
+//   POST   /_sim/seed     add/replace items, locations, accounts
+//   GET    /_sim/ledger   ?type=..&after_id=..  created records in creation order
+//   POST   /_sim/faults   set the fault plan (replaces it)   GET shows it, DELETE clears it
+//   GET    /_sim/stats    counters
+//   POST   /_sim/reset    forget created records, faults and stats (master data stays)
+#pragma once
+
+#include "fault_plan.h"
+#include "record_store.h"
+#include "route_table.h"
+#include "sim_stats.h"
+
+namespace sb::erpsim {
+
+struct AdminTargets {
+  RecordStore& store;
+  FaultInjector& faults;
+  SimStats& stats;
+  ConcurrencyGate& gate;
+};
+
+void add_admin_routes(RouteTable& routes, AdminTargets targets);
+
+}  // namespace sb::erpsim

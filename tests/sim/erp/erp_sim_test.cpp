@@ -1,0 +1,238 @@
+// The simulator's record and query API over real HTTP: what a relay posting
+// inventory adjustments to "NetSuite" would see.
+#include <csignal>
+#include <memory>
+#include <string>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+#include "erp_simulator.h"
+#include "sim_client.h"
+
+#include <CppUTest/TestHarness.h>
+
+using namespace sb::erpsim;
+using namespace sb::erpsim::test;
+
+namespace {
+
+std::unique_ptr<ErpSimulator> start_sim(SimOptions options) {
+  std::signal(SIGPIPE, SIG_IGN);  // a client hanging up must not kill the test process
+  options.port = 0;
+  if (options.seed_items == 500) options.seed_items = 20;
+  auto sim = std::make_unique<ErpSimulator>(options);
+  std::string error = sim->start();
+  if (!error.empty()) FAIL(error.c_str());
+  return sim;
+}
+
+std::string suiteql_body(const std::string& q) { return R"({"q":")" + q + R"("})"; }
+
+CallOptions transient() { return CallOptions{{{"Prefer", "transient"}}, 5000}; }
+
+}  // namespace
+
+TEST_GROUP(ErpSimRecords) {
+  std::unique_ptr<ErpSimulator> sim;
+  uint16_t port = 0;
+  void setup() override {
+    sim = start_sim({});
+    port = sim->port();
+  }
+  void teardown() override { sim.reset(); }
+};
+
+TEST(ErpSimRecords, CreatedAdjustmentAnswers204WithLocationAndCanBeReadBack) {
+  HttpResult created = post_adjustment(port, adjustment("SITE1-ADJ-1"));
+  LONGS_EQUAL(204, created.status);
+  const std::string location = created.header("location");
+  const std::string prefix = "/services/rest/record/v1/inventoryAdjustment/";
+  CHECK(location.rfind("http://", 0) == 0);
+  const auto at = location.find(prefix);
+  CHECK(at != std::string::npos);
+  const std::string id = location.substr(at + prefix.size());
+  CHECK(!id.empty());
+
+  auto ledger_json = ledger(port);
+  LONGS_EQUAL(1, ledger_json->getValue<int>("count"));
+  auto entry = ledger_json->getArray("records")->getObject(0);
+  STRCMP_EQUAL("inventoryAdjustment", entry->getValue<std::string>("type").c_str());
+  STRCMP_EQUAL(id.c_str(), entry->getValue<std::string>("id").c_str());
+  STRCMP_EQUAL("SITE1-ADJ-1", entry->getValue<std::string>("externalId").c_str());
+  STRCMP_EQUAL("cycle count", entry->getObject("body")->getValue<std::string>("memo").c_str());
+
+  HttpResult by_id = http_call(port, "GET", prefix + id);
+  LONGS_EQUAL(200, by_id.status);
+  auto record = json_of(by_id.body);
+  STRCMP_EQUAL(id.c_str(), record->getValue<std::string>("id").c_str());
+  STRCMP_EQUAL("SITE1-ADJ-1", record->getValue<std::string>("externalId").c_str());
+  CHECK(!record->getValue<std::string>("tranId").empty());
+  STRCMP_EQUAL("Inventory Adjustment", record->getObject("account")->getValue<std::string>("refName").c_str());
+  auto line = record->getObject("inventory")->getArray("items")->getObject(0);
+  STRCMP_EQUAL("1001", line->getObject("item")->getValue<std::string>("id").c_str());
+  STRCMP_EQUAL("SKU-0001", line->getObject("item")->getValue<std::string>("refName").c_str());
+  LONGS_EQUAL(-3, line->getValue<int>("adjustQtyBy"));
+
+  HttpResult by_eid = http_call(port, "GET", prefix + "eid:SITE1-ADJ-1");
+  LONGS_EQUAL(200, by_eid.status);
+  STRCMP_EQUAL(id.c_str(), json_of(by_eid.body)->getValue<std::string>("id").c_str());
+}
+
+TEST(ErpSimRecords, ReusedExternalIdIsRefusedWithDupRcrdAndCreatesNothing) {
+  LONGS_EQUAL(204, post_adjustment(port, adjustment("E1")).status);
+  HttpResult again = post_adjustment(port, adjustment("E1", "1002", 5));
+  LONGS_EQUAL(400, again.status);
+  STRCMP_EQUAL("DUP_RCRD", error_field(again, "o:errorCode").c_str());
+  auto body = json_of(again.body);
+  LONGS_EQUAL(400, body->getValue<int>("status"));
+  STRCMP_EQUAL("Bad Request", body->getValue<std::string>("title").c_str());
+  STRCMP_EQUAL("https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.1", body->getValue<std::string>("type").c_str());
+  LONGS_EQUAL(1, ledger(port)->getValue<int>("count"));
+}
+
+TEST(ErpSimRecords, ExternalIdsWithReservedCharactersAreFoundWhenPercentEncoded) {
+  LONGS_EQUAL(204, post_adjustment(port, adjustment("SITE1/ADJ:7")).status);
+  HttpResult found = http_call(port, "GET", std::string(kAdjustments) + "/eid:SITE1%2FADJ%3A7");
+  LONGS_EQUAL(200, found.status);
+  STRCMP_EQUAL("SITE1/ADJ:7", json_of(found.body)->getValue<std::string>("externalId").c_str());
+}
+
+TEST(ErpSimRecords, WithoutUniqueExternalIdsTheSameIdIsAcceptedTwice) {
+  SimOptions options;
+  options.unique_external_id = false;
+  auto lax = start_sim(options);
+  LONGS_EQUAL(204, post_adjustment(lax->port(), adjustment("E1")).status);
+  LONGS_EQUAL(204, post_adjustment(lax->port(), adjustment("E1")).status);
+  LONGS_EQUAL(2, ledger(lax->port())->getValue<int>("count"));
+}
+
+TEST(ErpSimRecords, UnknownOrInactiveItemIsInvalidKeyOrRefWithItsPath) {
+  const std::string two_lines =
+      R"({"externalId":"E2","account":{"id":"1"},"inventory":{"items":[)"
+      R"({"item":{"id":"1001"},"location":{"id":"6"},"adjustQtyBy":1},)"
+      R"({"item":{"id":"99999"},"location":{"id":"6"},"adjustQtyBy":1}]}})";
+  HttpResult unknown = post_adjustment(port, two_lines);
+  LONGS_EQUAL(400, unknown.status);
+  STRCMP_EQUAL("INVALID_KEY_OR_REF", error_field(unknown, "o:errorCode").c_str());
+  STRCMP_EQUAL("inventory.items[1].item", error_field(unknown, "o:errorPath").c_str());
+
+  LONGS_EQUAL(200, http_call(port, "POST", "/_sim/seed",
+                             R"({"items":[{"id":"1002","itemid":"SKU-0002","isinactive":true}]})").status);
+  HttpResult inactive = post_adjustment(port, adjustment("E3", "1002"));
+  STRCMP_EQUAL("INVALID_KEY_OR_REF", error_field(inactive, "o:errorCode").c_str());
+  HttpResult bad_location = post_adjustment(
+      port, R"({"account":{"id":"1"},"inventory":{"items":[{"item":{"id":"1001"},"location":{"id":"77"},"adjustQtyBy":1}]}})");
+  STRCMP_EQUAL("inventory.items[0].location", error_field(bad_location, "o:errorPath").c_str());
+  LONGS_EQUAL(0, ledger(port)->getValue<int>("count"));
+}
+
+TEST(ErpSimRecords, MissingFieldsBadQuantitiesAndBadJsonAreRefusedAsNetSuiteDoes) {
+  HttpResult no_account = post_adjustment(
+      port, R"({"externalId":"E4","inventory":{"items":[{"item":{"id":"1001"},"location":{"id":"6"},"adjustQtyBy":1}]}})");
+  LONGS_EQUAL(400, no_account.status);
+  STRCMP_EQUAL("USER_ERROR", error_field(no_account, "o:errorCode").c_str());
+  CHECK(error_field(no_account, "detail").rfind("Please enter value(s) for:", 0) == 0);
+
+  HttpResult no_items = post_adjustment(port, R"({"account":{"id":"1"},"adjLocation":{"id":"6"}})");
+  STRCMP_EQUAL("USER_ERROR", error_field(no_items, "o:errorCode").c_str());
+
+  HttpResult zero = post_adjustment(port, adjustment("E5", "1001", 0));
+  STRCMP_EQUAL("USER_ERROR", error_field(zero, "o:errorCode").c_str());
+  STRCMP_EQUAL("inventory.items[0].adjustQtyBy", error_field(zero, "o:errorPath").c_str());
+  HttpResult text_qty = post_adjustment(
+      port, R"({"account":{"id":"1"},"inventory":{"items":[{"item":{"id":"1001"},"location":{"id":"6"},"adjustQtyBy":"3"}]}})");
+  STRCMP_EQUAL("USER_ERROR", error_field(text_qty, "o:errorCode").c_str());
+
+  HttpResult malformed = post_adjustment(port, R"({"account": {"id": "1"},)");
+  LONGS_EQUAL(400, malformed.status);
+  STRCMP_EQUAL("INVALID_CONTENT", error_field(malformed, "o:errorCode").c_str());
+  LONGS_EQUAL(0, ledger(port)->getValue<int>("count"));
+  LONGS_EQUAL(5, stats(port)->getValue<int>("rejected"));
+}
+
+TEST(ErpSimRecords, MasterRecordsAreReadableAndMissingIdsAre404NonexistentId) {
+  HttpResult item = http_call(port, "GET", "/services/rest/record/v1/inventoryItem/eid:SKU-0003");
+  LONGS_EQUAL(200, item.status);
+  STRCMP_EQUAL("1003", json_of(item.body)->getValue<std::string>("id").c_str());
+  STRCMP_EQUAL("SKU-0003", json_of(http_call(port, "GET", "/services/rest/record/v1/inventoryItem/1003").body)
+                               ->getValue<std::string>("itemId").c_str());
+  HttpResult location = http_call(port, "GET", "/services/rest/record/v1/location/6");
+  STRCMP_EQUAL("Main", json_of(location.body)->getValue<std::string>("name").c_str());
+
+  HttpResult missing = http_call(port, "GET", std::string(kAdjustments) + "/424242");
+  LONGS_EQUAL(404, missing.status);
+  STRCMP_EQUAL("NONEXISTENT_ID", error_field(missing, "o:errorCode").c_str());
+  LONGS_EQUAL(404, http_call(port, "GET", std::string(kAdjustments) + "/eid:NOPE").status);
+  LONGS_EQUAL(404, http_call(port, "GET", "/services/rest/record/v1/inventoryItem/9").status);
+}
+
+TEST(ErpSimRecords, UnknownPathsAre404AndWrongMethodsAre405) {
+  HttpResult unknown = http_call(port, "GET", "/services/rest/record/v1/noSuchRecord/1");
+  LONGS_EQUAL(404, unknown.status);
+  CHECK(!error_field(unknown, "o:errorCode").empty());
+  HttpResult wrong = http_call(port, "DELETE", "/services/rest/query/v1/suiteql");
+  LONGS_EQUAL(405, wrong.status);
+  STRCMP_EQUAL("POST", wrong.header("allow").c_str());
+}
+
+TEST(ErpSimRecords, SuiteQlFindsItemsBySkuAndRefusesWhatItDoesNotSupport) {
+  HttpResult in = http_call(port, "POST", "/services/rest/query/v1/suiteql",
+                            suiteql_body("SELECT id, itemid, isinactive FROM item WHERE itemid IN ('SKU-0001', 'SKU-0003', 'NOPE')"),
+                            transient());
+  LONGS_EQUAL(200, in.status);
+  auto result = json_of(in.body);
+  LONGS_EQUAL(2, result->getValue<int>("count"));
+  LONGS_EQUAL(2, result->getValue<int>("totalResults"));
+  CHECK_FALSE(result->getValue<bool>("hasMore"));
+  auto first = result->getArray("items")->getObject(0);
+  STRCMP_EQUAL("1001", first->getValue<std::string>("id").c_str());
+  STRCMP_EQUAL("SKU-0001", first->getValue<std::string>("itemid").c_str());
+  STRCMP_EQUAL("F", first->getValue<std::string>("isinactive").c_str());
+  STRCMP_EQUAL("1003", result->getArray("items")->getObject(1)->getValue<std::string>("id").c_str());
+
+  HttpResult one = http_call(port, "POST", "/services/rest/query/v1/suiteql",
+                             suiteql_body("select ID, ItemId from ITEM where ITEMID = 'SKU-0002'"), transient());
+  STRCMP_EQUAL("1002", json_of(one.body)->getArray("items")->getObject(0)->getValue<std::string>("id").c_str());
+
+  HttpResult page = http_call(port, "POST", "/services/rest/query/v1/suiteql?limit=5&offset=15",
+                              suiteql_body("SELECT id FROM item"), transient());
+  auto paged = json_of(page.body);
+  LONGS_EQUAL(5, paged->getValue<int>("count"));
+  LONGS_EQUAL(20, paged->getValue<int>("totalResults"));
+  CHECK_FALSE(paged->getValue<bool>("hasMore"));
+
+  HttpResult locations = http_call(port, "POST", "/services/rest/query/v1/suiteql",
+                                   suiteql_body("SELECT id, name FROM location"), transient());
+  LONGS_EQUAL(3, json_of(locations.body)->getValue<int>("count"));
+
+  HttpResult unsupported = http_call(port, "POST", "/services/rest/query/v1/suiteql",
+                                     suiteql_body("SELECT id FROM item ORDER BY id"), transient());
+  LONGS_EQUAL(400, unsupported.status);
+  STRCMP_EQUAL("INVALID_PARAMETER", error_field(unsupported, "o:errorCode").c_str());
+  CHECK(error_field(unsupported, "detail").rfind("Invalid search query", 0) == 0);
+  HttpResult unknown_table = http_call(port, "POST", "/services/rest/query/v1/suiteql",
+                                       suiteql_body("SELECT id FROM transaction"), transient());
+  STRCMP_EQUAL("INVALID_PARAMETER", error_field(unknown_table, "o:errorCode").c_str());
+
+  HttpResult not_transient = http_call(port, "POST", "/services/rest/query/v1/suiteql", suiteql_body("SELECT id FROM item"));
+  LONGS_EQUAL(400, not_transient.status);
+}
+
+TEST(ErpSimRecords, BearerTokenIsRequiredOnRecordsButNotOnAdmin) {
+  SimOptions options;
+  options.bearer = "s3cret";
+  auto guarded = start_sim(options);
+  const uint16_t p = guarded->port();
+  HttpResult anonymous = post_adjustment(p, adjustment("E1"));
+  LONGS_EQUAL(401, anonymous.status);
+  STRCMP_EQUAL("INVALID_LOGIN", error_field(anonymous, "o:errorCode").c_str());
+  HttpResult wrong = post_adjustment(p, adjustment("E1"), CallOptions{{{"Authorization", "Bearer nope"}}, 5000});
+  LONGS_EQUAL(401, wrong.status);
+  LONGS_EQUAL(401, http_call(p, "GET", "/services/rest/record/v1/inventoryItem/1001").status);
+  LONGS_EQUAL(0, ledger(p)->getValue<int>("count"));
+
+  HttpResult allowed = post_adjustment(p, adjustment("E1"), CallOptions{{{"Authorization", "Bearer s3cret"}}, 5000});
+  LONGS_EQUAL(204, allowed.status);
+  LONGS_EQUAL(200, http_call(p, "GET", "/_sim/stats").status);
+}

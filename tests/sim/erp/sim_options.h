@@ -1,0 +1,36 @@
+// The simulator's settings, declared once in a table (sim_options.cpp) that
+// drives command-line parsing, validation messages and --help.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sb::erpsim {
+
+struct SimOptions {
+  std::string bind = "127.0.0.1";
+  int port = 0;                       // 0 = any free port
+  std::string port_file;              // written once listening ("" = none)
+  std::string account = "1234567";    // NetSuite account id; informational
+  int concurrency_limit = 15;         // record/query requests served at once; 0 = unlimited
+  int latency_ms = 0;                 // added to every record/query request
+  int retry_after_s = 1;              // Retry-After on every 429
+  bool unique_external_id = true;     // false: accept a reused externalId (audits then see duplicates)
+  std::string bearer;                 // "" = no authentication
+  int seed_items = 500;               // SKU-0001..SKU-N, internal ids 1000+n
+  int server_threads = 64;            // more than any limit, so excess requests arrive and get 429
+  bool help = false;
+};
+
+struct ParsedOptions {
+  SimOptions options;
+  std::string error;  // "" when the command line was valid
+};
+
+ParsedOptions parse_options(const std::vector<std::string>& args);
+
+// The --help text, generated from the settings table.
+std::string usage();
+
+}  // namespace sb::erpsim

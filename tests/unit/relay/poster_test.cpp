@@ -1,0 +1,343 @@
+// Poster: what reaches the ERP, in which order, and what the ledger and the
+// sites hear back. Real time and threads, an in-test ERP (ScriptedErp), the
+// memory store twin; waits poll with a deadline.
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "platform/core/clock.h"
+#include "platform/core/log.h"
+#include "platform/store/group_commit.h"
+#include "platform/store/kv_store.h"
+#include "relay/ledger.h"
+#include "relay/poster.h"
+#include "tests/unit/relay/relay_fixtures.h"
+#include "tests/unit/relay/scripted_erp.h"
+
+#include <CppUTest/TestHarness.h>
+
+using namespace sb;
+using namespace sb::relay;
+using namespace sb::relay::test;
+
+namespace {
+
+struct SeenOutcome {
+  std::string site;
+  std::string epoch;
+  v1::EventOutcome outcome;
+};
+
+// What the OutcomeSink delivered, by event id.
+class Outcomes {
+ public:
+  void add(const std::string& site, const std::string& epoch, const v1::EventOutcome& o) {
+    std::lock_guard lock(mu_);
+    seen_.push_back({site, epoch, o});
+  }
+  size_t size() const {
+    std::lock_guard lock(mu_);
+    return seen_.size();
+  }
+  bool has(const std::string& event_id, v1::EventOutcome::Kind kind, SeenOutcome* out = nullptr) const {
+    std::lock_guard lock(mu_);
+    for (const SeenOutcome& s : seen_) {
+      if (s.outcome.event_id() == event_id && s.outcome.kind() == kind) {
+        if (out) *out = s;
+        return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<SeenOutcome> seen_;
+};
+
+PosterOptions fast_options(int max_concurrency = 4) {
+  PosterOptions o;
+  o.max_concurrency = max_concurrency;
+  o.min_concurrency = 1;
+  o.backoff = BackoffPolicy{Millis(5), Millis(20)};
+  o.raise_after = 20;
+  return o;
+}
+
+}  // namespace
+
+TEST_GROUP(Poster) {
+  std::unique_ptr<MemoryStore> store;
+  std::unique_ptr<GroupCommitter> committer;
+  std::unique_ptr<Ledger> ledger;
+  ScriptedErp erp;
+  Outcomes outcomes;
+  std::unique_ptr<Poster> poster;
+
+  void setup() override {
+    log::set_level(log::Level::kError);
+    store = MemoryStore::create();
+    committer = std::make_unique<GroupCommitter>(*store);
+    Result<std::unique_ptr<Ledger>> l = Ledger::open(*store, *committer, SystemClock::instance());
+    CHECK_TEXT(l.ok(), l.status().to_string().c_str());
+    ledger = std::move(l).value();
+  }
+  void teardown() override {
+    poster.reset();  // joins its workers before the ledger goes
+    ledger.reset();
+    committer.reset();
+    store.reset();
+  }
+
+  void start_poster(PosterOptions options) {
+    poster = std::make_unique<Poster>(*ledger, erp, SystemClock::instance(), options,
+                                      [this](const std::string& site, const std::string& epoch,
+                                             const v1::EventOutcome& o) { outcomes.add(site, epoch, o); });
+    Status s = poster->load();
+    CHECK_TEXT(s.ok(), s.to_string().c_str());
+    poster->start();
+  }
+
+  // Takes the events into the ledger (epoch "e1") and hands them to the poster, as the intake does.
+  IntakeResult deliver(const std::string& site, const std::vector<v1::Event>& events) {
+    IntakeResult r = take(site, events);
+    if (poster) {
+      poster->enqueue(r.fresh);
+      poster->enqueue_held(r.held);
+    }
+    return r;
+  }
+  IntakeResult take(const std::string& site, const std::vector<v1::Event>& events) {
+    v1::UplinkBatch b = batch(site, "e1", events);
+    Result<std::vector<IntakeResult>> r = ledger->accept({&b});
+    CHECK_TEXT(r.ok(), r.status().to_string().c_str());
+    return r->front();
+  }
+
+  bool posted_count_reaches(uint64_t n) {
+    return eventually([&] { return ledger->stats().posted >= n; });
+  }
+  std::string state(const std::string& event_id, std::string* erp_id = nullptr) {
+    Result<std::string> s = ledger->state_of(event_id, erp_id);
+    CHECK(s.ok());
+    return *s;
+  }
+  // Gives a wrongly scheduled post the time it would need to happen.
+  static void settle() { std::this_thread::sleep_for(Millis(40)); }
+};
+
+TEST(Poster, EventsOfOneKeyPostInLedgerOrderWhileKeysOverlap) {
+  erp.set_delay(Millis(8));
+  start_poster(fast_options(4));
+  std::vector<v1::Event> events;
+  const std::vector<std::string> keys = {"SO-1", "SO-2", "SO-3"};
+  uint64_t seq = 1;
+  for (int round = 0; round < 4; ++round) {
+    for (const std::string& k : keys) {
+      events.push_back(adjustment("site-a", seq, "ev-" + std::to_string(seq), k));
+      ++seq;
+    }
+  }
+  deliver("site-a", events);
+  CHECK(posted_count_reaches(12));
+
+  for (const std::string& k : keys) {
+    std::vector<ScriptedErp::Call> of_key;
+    for (const ScriptedErp::Call& c : erp.calls()) {
+      if (c.key == k) of_key.push_back(c);
+    }
+    LONGS_EQUAL(4, of_key.size());
+    for (size_t i = 1; i < of_key.size(); ++i) {
+      CHECK_TEXT(of_key[i - 1].seq < of_key[i].seq, ("out of order on key " + k).c_str());
+      CHECK_TEXT(of_key[i].start >= of_key[i - 1].end, ("overlap on key " + k).c_str());
+    }
+  }
+  LONGS_EQUAL(0, erp.same_key_overlaps());
+  CHECK_TEXT(erp.max_in_flight() >= 2, "different keys should post at the same time");
+  CHECK(erp.max_in_flight() <= 4);
+  LONGS_EQUAL(12, erp.record_count());
+  LONGS_EQUAL(0, erp.duplicate_posts());
+  UNSIGNED_LONGS_EQUAL(0, ledger->stats().pending);
+}
+
+TEST(Poster, ARejectedEventIsHeldAndBlocksOnlyItsOwnKey) {
+  erp.script_post("a-1", ErpOutcome::rejected("Invalid item reference (INVALID_KEY_OR_REF)"));
+  start_poster(fast_options(4));
+  deliver("site-a", {adjustment("site-a", 1, "a-1", "SO-A"), adjustment("site-a", 2, "a-2", "SO-A"),
+                     adjustment("site-a", 3, "b-1", "SO-B"), adjustment("site-a", 4, "a-3", "SO-A"),
+                     adjustment("site-a", 5, "b-2", "SO-B")});
+  CHECK(eventually([&] { return erp.holds("b-2") && outcomes.has("a-1", v1::EventOutcome::HELD); }));
+  settle();
+
+  CHECK(erp.holds("b-1"));
+  CHECK_FALSE(erp.holds("a-1"));
+  LONGS_EQUAL(0, erp.posts_of("a-2"));
+  LONGS_EQUAL(0, erp.posts_of("a-3"));
+  STRCMP_EQUAL("held", state("a-1").c_str());
+  STRCMP_EQUAL("pending", state("a-2").c_str());
+  STRCMP_EQUAL("pending", state("a-3").c_str());
+  STRCMP_EQUAL("posted", state("b-2").c_str());
+  PosterStats ps = poster->stats();
+  UNSIGNED_LONGS_EQUAL(1, ps.blocked_keys);
+  UNSIGNED_LONGS_EQUAL(1, ps.held);
+  UNSIGNED_LONGS_EQUAL(2, ps.posted);
+  UNSIGNED_LONGS_EQUAL(3, ps.queued);  // a-1 (held) and the two behind it
+  LedgerStats ls = ledger->stats();
+  UNSIGNED_LONGS_EQUAL(1, ls.held);
+  UNSIGNED_LONGS_EQUAL(3, ls.pending);
+}
+
+TEST(Poster, ATransientFailureIsRetriedAfterBackoffThenPosted) {
+  PosterOptions o = fast_options(2);
+  o.backoff = BackoffPolicy{Millis(20), Millis(40)};  // the first retry waits 10..20 ms
+  erp.script_post("t-1", ErpOutcome::retry("could not connect", false));
+  start_poster(o);
+  deliver("site-a", {adjustment("site-a", 1, "t-1", "SO-T")});
+  CHECK(posted_count_reaches(1));
+
+  std::vector<ScriptedErp::Call> calls = erp.calls_of("t-1");
+  LONGS_EQUAL(2, calls.size());
+  STRCMP_EQUAL("post", calls[0].op.c_str());
+  STRCMP_EQUAL("post", calls[1].op.c_str());  // nothing was sent, so no lookup first
+  CHECK(calls[1].start - calls[0].end >= Millis(9));  // 10 ms less the clock's ms rounding
+  STRCMP_EQUAL("posted", state("t-1").c_str());
+  PosterStats ps = poster->stats();
+  UNSIGNED_LONGS_EQUAL(1, ps.retries);
+  UNSIGNED_LONGS_EQUAL(1, ps.posted);
+  STRCMP_CONTAINS("could not connect", ps.last_error.c_str());
+}
+
+TEST(Poster, ThrottlingHalvesConcurrencyWhichGrowsBackAfterSuccesses) {
+  PosterOptions o = fast_options(4);
+  o.raise_after = 4;
+  erp.script_post("t-0", ErpOutcome::throttle("429 Too Many Requests", Millis(0)));
+  start_poster(o);
+  LONGS_EQUAL(4, poster->stats().concurrency_limit);
+  deliver("site-a", {adjustment("site-a", 1, "t-0", "K0")});
+  CHECK(posted_count_reaches(1));  // success 1 of 4
+  LONGS_EQUAL(2, poster->stats().concurrency_limit);
+  UNSIGNED_LONGS_EQUAL(1, poster->stats().throttled);
+
+  // Three more successes (2..4): at most two calls at once meanwhile.
+  erp.set_delay(Millis(15));
+  erp.reset_max_in_flight();
+  deliver("site-a", {adjustment("site-a", 2, "t-1", "K1"), adjustment("site-a", 3, "t-2", "K2"),
+                     adjustment("site-a", 4, "t-3", "K3")});
+  CHECK(posted_count_reaches(4));
+  CHECK(erp.max_in_flight() <= 2);
+  CHECK(eventually([&] { return poster->stats().concurrency_limit == 3; }));
+
+  erp.set_delay(Millis(0));
+  deliver("site-a", {adjustment("site-a", 5, "t-4", "K4"), adjustment("site-a", 6, "t-5", "K5"),
+                     adjustment("site-a", 7, "t-6", "K6"), adjustment("site-a", 8, "t-7", "K7")});
+  CHECK(posted_count_reaches(8));
+  CHECK(eventually([&] { return poster->stats().concurrency_limit == 4; }));
+  LONGS_EQUAL(4, poster->stats().max_concurrency);
+}
+
+TEST(Poster, AfterAnAmbiguousFailureTheRecordIsLookedUpNotPostedAgain) {
+  // The ERP created the record but the answer was lost (a timeout).
+  erp.script_post("amb-1", ErpOutcome::retry("timed out", true), /*lands=*/true);
+  start_poster(fast_options(2));
+  deliver("site-a", {adjustment("site-a", 1, "amb-1", "SO-1")});
+  CHECK(posted_count_reaches(1));
+
+  std::vector<ScriptedErp::Call> calls = erp.calls_of("amb-1");
+  LONGS_EQUAL(2, calls.size());
+  STRCMP_EQUAL("post", calls[0].op.c_str());
+  STRCMP_EQUAL("find", calls[1].op.c_str());
+  LONGS_EQUAL(0, erp.duplicate_posts());
+  std::string held_by_erp, recorded;
+  CHECK(erp.holds("amb-1", &held_by_erp));
+  STRCMP_EQUAL("posted", state("amb-1", &recorded).c_str());
+  STRCMP_EQUAL(held_by_erp.c_str(), recorded.c_str());
+  UNSIGNED_LONGS_EQUAL(1, poster->stats().found_by_lookup);
+  CHECK(eventually([&] { return outcomes.has("amb-1", v1::EventOutcome::POSTED); }));
+}
+
+TEST(Poster, AfterAnAmbiguousFailureThatDidNotLandTheEventIsPostedOnce) {
+  erp.script_post("amb-2", ErpOutcome::retry("connection reset", true), /*lands=*/false);
+  start_poster(fast_options(2));
+  deliver("site-a", {adjustment("site-a", 1, "amb-2", "SO-1")});
+  CHECK(posted_count_reaches(1));
+
+  std::vector<ScriptedErp::Call> calls = erp.calls_of("amb-2");
+  LONGS_EQUAL(3, calls.size());
+  STRCMP_EQUAL("post", calls[0].op.c_str());
+  STRCMP_EQUAL("find", calls[1].op.c_str());
+  STRCMP_EQUAL("post", calls[2].op.c_str());
+  CHECK(erp.holds("amb-2"));
+  LONGS_EQUAL(0, erp.duplicate_posts());
+}
+
+TEST(Poster, AnEventAttemptedBeforeACrashIsLookedUpFirst) {
+  IntakeResult r = take("site-a", {adjustment("site-a", 1, "crash-1", "SO-1"), adjustment("site-a", 2, "crash-2", "SO-2")});
+  // The previous relay process marked both attempted; only the first post landed.
+  CHECK(ledger->mark_attempted(r.fresh[0].ledger_seq).ok());
+  CHECK(ledger->mark_attempted(r.fresh[1].ledger_seq).ok());
+  erp.hold_record("crash-1", "IA-500");
+
+  start_poster(fast_options(2));
+  CHECK(posted_count_reaches(2));
+
+  std::vector<ScriptedErp::Call> landed = erp.calls_of("crash-1");
+  LONGS_EQUAL(1, landed.size());
+  STRCMP_EQUAL("find", landed[0].op.c_str());
+  std::string erp_id;
+  STRCMP_EQUAL("posted", state("crash-1", &erp_id).c_str());
+  STRCMP_EQUAL("IA-500", erp_id.c_str());
+
+  std::vector<ScriptedErp::Call> lost = erp.calls_of("crash-2");
+  LONGS_EQUAL(2, lost.size());
+  STRCMP_EQUAL("find", lost[0].op.c_str());
+  STRCMP_EQUAL("post", lost[1].op.c_str());
+  LONGS_EQUAL(0, erp.duplicate_posts());
+  UNSIGNED_LONGS_EQUAL(1, poster->stats().found_by_lookup);
+}
+
+TEST(Poster, OutcomesReachTheSinkWithSiteEpochAndErpIdOrReason) {
+  erp.script_post("o-2", ErpOutcome::rejected("Item 20 is inactive (INACTIVE_SKU)"));
+  start_poster(fast_options(2));
+  deliver("site-q", {adjustment("site-q", 1, "o-1", "K1"), adjustment("site-q", 2, "o-2", "K2")});
+  CHECK(eventually([&] { return outcomes.size() >= 2; }));
+
+  SeenOutcome posted, held;
+  CHECK(outcomes.has("o-1", v1::EventOutcome::POSTED, &posted));
+  STRCMP_EQUAL("site-q", posted.site.c_str());
+  STRCMP_EQUAL("e1", posted.epoch.c_str());
+  UNSIGNED_LONGS_EQUAL(1, posted.outcome.seq());
+  std::string erp_id;
+  CHECK(erp.holds("o-1", &erp_id));
+  STRCMP_EQUAL(erp_id.c_str(), posted.outcome.erp_id().c_str());
+  CHECK(posted.outcome.at_ms() > 0);
+
+  CHECK(outcomes.has("o-2", v1::EventOutcome::HELD, &held));
+  STRCMP_EQUAL("site-q", held.site.c_str());
+  STRCMP_EQUAL("e1", held.epoch.c_str());
+  UNSIGNED_LONGS_EQUAL(2, held.outcome.seq());
+  STRCMP_EQUAL("Item 20 is inactive (INACTIVE_SKU)", held.outcome.reason().c_str());
+}
+
+TEST(Poster, AnInvalidEventNeverReachesTheErpLiveOrAfterARestart) {
+  // Seq 2 names another site: the ledger holds it at intake.
+  std::vector<v1::Event> events = {adjustment("site-a", 1, "v-1", "SO-1"), adjustment("site-b", 2, "v-2", "SO-1"),
+                                   adjustment("site-a", 3, "v-3", "SO-2")};
+  take("site-a", events);
+  start_poster(fast_options(2));  // a restart: the queues come from the ledger
+  CHECK(eventually([&] { return erp.holds("v-1") && erp.holds("v-3"); }));
+  settle();
+  LONGS_EQUAL(0, erp.posts_of("v-2"));
+  STRCMP_EQUAL("held", state("v-2").c_str());
+  UNSIGNED_LONGS_EQUAL(1, ledger->stats().held);
+
+  // The same, live: taken while the poster runs.
+  deliver("site-a", {adjustment("site-a", 4, "v-4", "SO-4"), adjustment("site-c", 5, "v-5", "SO-4"),
+                     adjustment("site-a", 6, "v-6", "SO-4")});
+  CHECK(eventually([&] { return erp.holds("v-4"); }));
+  settle();
+  LONGS_EQUAL(0, erp.posts_of("v-5"));
+  STRCMP_EQUAL("held", state("v-5").c_str());
+}
