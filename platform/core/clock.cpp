@@ -54,7 +54,10 @@ bool parse_iso8601(std::string_view s, int64_t* unix_ms) {
       !digits(s, 8, 2, &D) || (s[10] != 'T' && s[10] != ' ') || !digits(s, 11, 2, &h) || s[13] != ':' ||
       !digits(s, 14, 2, &m) || s[16] != ':' || !digits(s, 17, 2, &sec))
     return false;
-  if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60) return false;
+  static const int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (M < 1 || M > 12 || D < 1 || D > kDays[M - 1] || h > 23 || m > 59 || sec > 60) return false;
+  const bool leap = (Y % 4 == 0 && Y % 100 != 0) || Y % 400 == 0;
+  if (M == 2 && D == 29 && !leap) return false;
   size_t pos = 19;
   int ms = 0;
   if (pos < s.size() && s[pos] == '.') {

@@ -247,8 +247,8 @@ std::string key_line(const std::string& name, const std::string& value) {
   return line;
 }
 
-// Parses and checks a value from the file or --set; defaults are parsed but not
-// checked, since an empty default means "unset" and a check may insist on a value.
+// Parses and checks a value from the file or --set. Values left at their
+// defaults are checked once everything is loaded (Config::load).
 Status accept_value(const Setting& s, const std::string& text, int64_t* number) {
   SB_RETURN_IF_ERROR(parse_setting_value(s.type, text, number));
   if (s.check) {
@@ -361,6 +361,18 @@ Result<Config> Config::load(const std::string& path, const SettingTable& table,
     if (st.ok()) st = accept_value(*v.setting, value, &v.number);
     if (!st.ok()) return Status::InvalidArgument(where + st.message());
     v.text = std::move(value);
+  }
+  // A setting left at its default must pass its check too: that is how a
+  // required setting with no sensible default (a site id, the ERP's URL) is
+  // reported by --check-config rather than at the first request.
+  for (const Setting& s : table) {
+    if (!s.check) continue;
+    const Value& v = config.values_.at(s.name);
+    std::string why = s.check(v.text);
+    if (!why.empty()) {
+      return Status::InvalidArgument((path.empty() ? std::string("config") : path) + ": " + s.name + ": " + why +
+                                     (v.text.empty() ? " (it is not set)" : ""));
+    }
   }
   return loaded;
 }

@@ -1,6 +1,7 @@
 #include "platform/core/log.h"
 
 #include <atomic>
+#include <cmath>
 #include <cstdio>
 #include <mutex>
 
@@ -83,9 +84,13 @@ void write(Level level, std::string_view component, std::string_view msg, std::i
     } else if (auto* i = std::get_if<int64_t>(&f.value)) {
       line += std::to_string(*i);
     } else if (auto* d = std::get_if<double>(&f.value)) {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%.6g", *d);
-      line += buf;
+      if (std::isfinite(*d)) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.6g", *d);
+        line += buf;
+      } else {
+        line += "null";  // JSON has no NaN or infinity
+      }
     } else {
       line += std::get<bool>(f.value) ? "true" : "false";
     }

@@ -225,17 +225,21 @@ class PocoHttpClient final : public HttpClient {
       response_started = true;
       is.exceptions(std::ios::badbit);
       const bool head = request.method == "HEAD";
-      const bool sized = !head && resp.hasContentLength() && !resp.getChunkedTransferEncoding();
-      if (sized) out.body.reserve(static_cast<size_t>(resp.getContentLength64()));
-      while (is) {
-        size_t old = out.body.size();
-        out.body.resize(old + kChunk);
-        is.read(out.body.data() + old, kChunk);
-        out.body.resize(old + static_cast<size_t>(is.gcount()));
-      }
-      if (sized && out.body.size() != static_cast<size_t>(resp.getContentLength64())) {
-        return Status::ConnectionLost(what + ": connection closed after " + std::to_string(out.body.size()) +
-                                      " of " + std::to_string(resp.getContentLength64()) + " body bytes");
+      if (!head && resp.hasContentLength() && !resp.getChunkedTransferEncoding()) {
+        const auto length = static_cast<size_t>(resp.getContentLength64());
+        out.body.resize(length);
+        is.read(out.body.data(), static_cast<std::streamsize>(length));
+        if (static_cast<size_t>(is.gcount()) != length) {
+          return Status::ConnectionLost(what + ": connection closed after " + std::to_string(is.gcount()) +
+                                        " of " + std::to_string(length) + " body bytes");
+        }
+      } else {
+        while (is) {  // chunked, or until the server closes
+          size_t old = out.body.size();
+          out.body.resize(old + kChunk);
+          is.read(out.body.data() + old, kChunk);
+          out.body.resize(old + static_cast<size_t>(is.gcount()));
+        }
       }
       out.status = static_cast<int>(resp.getStatus());
       out.content_type = resp.getContentType();

@@ -53,12 +53,12 @@ void send_response(HTTPServerResponse& out, const HttpResponse& r) {
       out.add(name, value);  // add, not set: Set-Cookie and friends may repeat
     }
   }
-  // Status line, headers and body leave in one buffered write.
+  // Status line, headers and body share one buffer: a small answer is one send().
   out.sendBuffer(r.body.data(), r.body.size());
 }
 
-// Reads the body of `in` into *body. False when the body is larger than `max`
-// (413) or the client went away mid-body (*gone).
+// Reads the body of `in` into *body. False when it is larger than `max` (413);
+// *gone when the client went away before sending all of it.
 bool read_body(HTTPServerRequest& in, uint64_t max, std::string* body, bool* gone) {
   if (!in.getChunkedTransferEncoding()) {
     // A request with neither Content-Length nor chunked encoding has no body

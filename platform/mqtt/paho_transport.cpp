@@ -11,6 +11,10 @@
 //
 // No Paho persistence: our journal is the persistence, and the application
 // resends what the other side has not acknowledged.
+//
+// The MessageHandler and ConnectionHandler run on Paho's threads, which also
+// carry every other client's traffic in this process: they must return fast,
+// and must not call stop().
 #include <atomic>
 #include <chrono>
 #include <condition_variable>

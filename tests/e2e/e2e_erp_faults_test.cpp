@@ -19,7 +19,7 @@ TEST(ErpFaults, FailuresNeverLoseOrDuplicateARecord) {
   CHECK_TRUE_TEXT(s.ok(), s.to_string().c_str());
   s = stack.set_erp_faults(
       R"({"seed":7,"p_error_500":0.08,"p_reset":0.03,"p_timeout_after_create":0.04,"hang_ms":1500,
-          "throttle_429":25,"p_throttle_429":0.03})");
+          "throttle_429":25,"p_throttle_429":0.005})");
   CHECK_TRUE_TEXT(s.ok(), s.to_string().c_str());
 
   Producer producer({stack.agent_url(), "faults", 4, 0, 20, 500});

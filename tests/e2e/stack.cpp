@@ -36,37 +36,69 @@ bool Stack::stop() {
   return clean;
 }
 
+namespace {
+
+using Settings = std::vector<std::pair<std::string, std::string>>;
+
+// Applies `key = value` lines over the defaults: a key given again replaces its default.
+void apply_overrides(Settings& settings, const std::vector<std::string>& lines) {
+  for (const std::string& line : lines) {
+    size_t eq = line.find('=');
+    std::string key = line.substr(0, eq), value = eq == std::string::npos ? "" : line.substr(eq + 1);
+    while (!key.empty() && key.back() == ' ') key.pop_back();
+    while (!value.empty() && value.front() == ' ') value.erase(value.begin());
+    bool replaced = false;
+    for (auto& [k, v] : settings) {
+      if (k == key) {
+        v = value;
+        replaced = true;
+      }
+    }
+    if (!replaced) settings.emplace_back(key, value);
+  }
+}
+
+void write(const std::string& path, const Settings& settings) {
+  std::ofstream out(path);
+  out << "# written by the test stack\n";
+  for (const auto& [k, v] : settings) out << k << " = " << v << "\n";
+}
+
+}  // namespace
+
 void Stack::write_configs() {
   const std::string level = options_.quiet_logs ? "warn" : "info";
-  std::ofstream agent(dir_->file("agent.conf"));
-  agent << "# written by the test stack\n"
-        << "site.id = " << options_.site_id << "\n"
-        << "journal.path = " << dir_->file("agent-journal") << "\n"
-        << "intake.port = " << agent_port_ << "\n"
-        << "mqtt.server_uri = " << broker_->uri() << "\n"
-        << "forward.drain_rate = 0\n"
-        << "forward.ack_timeout = 3s\n"
-        << "forward.state_interval = 1s\n"
-        << "mqtt.keepalive = 5s\n"
-        << "log.level = " << level << "\n";
+  Settings agent = {
+      {"site.id", options_.site_id},
+      {"journal.path", dir_->file("agent-journal")},
+      {"intake.port", std::to_string(agent_port_)},
+      {"mqtt.server_uri", broker_->uri()},
+      {"mqtt.keepalive", "5s"},
+      {"forward.drain_rate", "0"},
+      {"forward.ack_timeout", "3s"},
+      {"forward.state_interval", "1s"},
+      {"log.level", level},
+  };
   if (options_.https_fallback_after.count() > 0) {
-    agent << "relay.uplink_url = " << relay_url() << "\n"
-          << "relay.https_fallback_after = " << options_.https_fallback_after.count() << "ms\n";
+    agent.emplace_back("relay.uplink_url", relay_url());
+    agent.emplace_back("relay.https_fallback_after", std::to_string(options_.https_fallback_after.count()) + "ms");
   }
-  for (const std::string& line : options_.agent_settings) agent << line << "\n";
-  std::ofstream relay(dir_->file("relay.conf"));
-  relay << "# written by the test stack\n"
-        << "ledger.path = " << dir_->file("relay-ledger") << "\n"
-        << "http.port = " << relay_port_ << "\n"
-        << "mqtt.server_uri = " << broker_->uri() << "\n"
-        << "mqtt.keepalive = 5s\n"
-        << "erp.base_url = " << erp_url() << "\n"
-        << "erp.location_map = WH1=1,WH2=2\n"
-        << "erp.timeout = 2s\n"
-        << "poster.backoff_base = 50ms\n"
-        << "poster.backoff_cap = 1s\n"
-        << "log.level = " << level << "\n";
-  for (const std::string& line : options_.relay_settings) relay << line << "\n";
+  apply_overrides(agent, options_.agent_settings);
+  write(dir_->file("agent.conf"), agent);
+  Settings relay = {
+      {"ledger.path", dir_->file("relay-ledger")},
+      {"http.port", std::to_string(relay_port_)},
+      {"mqtt.server_uri", broker_->uri()},
+      {"mqtt.keepalive", "5s"},
+      {"erp.base_url", erp_url()},
+      {"erp.location_map", "WH1=1,WH2=2"},
+      {"erp.timeout", "2s"},
+      {"poster.backoff_base", "50ms"},
+      {"poster.backoff_cap", "1s"},
+      {"log.level", level},
+  };
+  apply_overrides(relay, options_.relay_settings);
+  write(dir_->file("relay.conf"), relay);
 }
 
 Status Stack::wait_http(const std::string& url, testing::Process& p, const char* what) {

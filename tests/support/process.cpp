@@ -60,6 +60,9 @@ int exit_code_of(int status) {
                              char* const* argv, char* const* envp) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) ::_exit(127);  // the test died before prctl took effect
+  // Its own process group: Ctrl-C at a terminal reaches the test (or the demo),
+  // which then stops its children in order, rather than every process at once.
+  ::setpgid(0, 0);
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);

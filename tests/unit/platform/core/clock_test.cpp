@@ -88,6 +88,11 @@ TEST(Iso8601, RefusesMalformedText) {
   CHECK_TRUE(rejects("2026-11-26T17:37:10 Z"));
   CHECK_TRUE(rejects("20261126T173710Z"));
   CHECK_TRUE(rejects(" 2026-11-26T17:37:10Z"));
+  // Days that do not exist are refused, not rolled into the next month.
+  CHECK_TRUE(rejects("2026-02-31T10:00:00Z"));
+  CHECK_TRUE(rejects("2026-04-31T10:00:00Z"));
+  CHECK_TRUE(rejects("2026-02-29T10:00:00Z"));
+  CHECK_FALSE(rejects("2028-02-29T10:00:00Z"));
 }
 
 TEST_GROUP(Clocks){};

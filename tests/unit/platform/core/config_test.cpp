@@ -337,6 +337,16 @@ TEST(ConfigLoad, ReadsAFileAndNamesItInErrors) {
                e.status().message().c_str());
 }
 
+TEST(ConfigLoad, ARequiredSettingLeftUnsetIsNamed) {
+  sb::SettingTable t = {{"erp.base_url", SettingType::kString, "", "The ERP's URL.",
+                         [](const std::string& v) { return v.empty() ? std::string("must be set") : std::string(); }}};
+  sb::Result<sb::Config> r = sb::Config::load("", t);
+  CHECK_FALSE(r.ok());
+  STRCMP_EQUAL("config: erp.base_url: must be set (it is not set)", r.status().message().c_str());
+  sb::Result<sb::Config> set = sb::Config::load("", t, {{"erp.base_url", "https://erp.example.com"}});
+  CHECK_TRUE(set.ok());
+}
+
 TEST(ConfigLoad, MissingFileIsNotFound) {
   sb::Result<sb::Config> r = sb::Config::load("/nonexistent/stockbridge/agent.conf", table());
   CHECK(r.status().code() == sb::Code::kNotFound);

@@ -102,6 +102,13 @@ TEST(Log, FieldsKeepTheirJsonTypes) {
   CHECK_TRUE(obj->get("i").isInteger());
 }
 
+TEST(Log, NonFiniteNumbersBecomeNull) {
+  sb::log::info("c", "m", {{"rate", 0.0 / 0.0}, {"eta", 1.0 / 0.0}});
+  auto obj = parse_line(lines().at(0));
+  CHECK_TRUE(obj->isNull("rate"));
+  CHECK_TRUE(obj->isNull("eta"));
+}
+
 TEST(Log, LevelFiltersLowerLevels) {
   sb::log::set_level(sb::log::Level::kWarn);
   sb::log::debug("c", "debug");

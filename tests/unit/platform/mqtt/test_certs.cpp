@@ -1,4 +1,4 @@
-#include "test_certs.h"
+#include "tests/unit/platform/mqtt/test_certs.h"
 
 #include <sys/stat.h>
 
