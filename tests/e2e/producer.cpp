@@ -33,7 +33,7 @@ void Producer::start(uint64_t count, uint64_t first) {
   total_ += count;
   {
     std::lock_guard lock(mu_);
-    for (uint64_t i = first; i < first + count; ++i) produced_[event_id(i)] = event(i);
+    ranges_.emplace_back(first, count);
   }
   for (int t = 0; t < options_.threads; ++t) {
     threads_.emplace_back([this, t, first, count] { run(t, first, count); });
@@ -108,7 +108,11 @@ void Producer::stop() {
 
 std::map<std::string, ProducedEvent> Producer::produced() const {
   std::lock_guard lock(mu_);
-  return produced_;
+  std::map<std::string, ProducedEvent> out;
+  for (auto [first, count] : ranges_) {
+    for (uint64_t i = first; i < first + count; ++i) out.emplace(event_id(i), event(i));
+  }
+  return out;
 }
 
 std::set<std::string> Producer::acknowledged() const {

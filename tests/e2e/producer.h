@@ -51,6 +51,7 @@ class Producer {
   std::string event_id(uint64_t i) const;
   ProducedEvent event(uint64_t i) const;
 
+  // Every event started so far (sent or not), by id. Built on demand.
   std::map<std::string, ProducedEvent> produced() const;
   std::set<std::string> acknowledged() const;
   uint64_t acked_count() const { return acked_count_.load(); }
@@ -67,7 +68,7 @@ class Producer {
   std::atomic<uint64_t> total_{0};
   std::vector<std::thread> threads_;
   mutable std::mutex mu_;
-  std::map<std::string, ProducedEvent> produced_;
+  std::vector<std::pair<uint64_t, uint64_t>> ranges_;  // (first, count) of every start()
   std::set<std::string> acked_;
 };
 
