@@ -170,7 +170,6 @@ void Forwarder::handle_acks(int64_t now) {
     }
     apply_ack(ack, now);
   }
-  release_acknowledged();
   if (reconnected) {
     disconnected_since_mono_ = 0;
     rewind("reconnected");
@@ -298,9 +297,12 @@ void Forwarder::step() {
       rewind("no acknowledgement in time");
     }
     send_mqtt_batches(now);
+    // Freeing costs a durable commit: do it after the next batches are on their way.
+    release_acknowledged();
     publish_state(now);
     return;
   }
+  release_acknowledged();
   if (disconnected_since_mono_ == 0) disconnected_since_mono_ = now;
   if (http_ && !options_.uplink_url.empty() && now - disconnected_since_mono_ >= options_.https_fallback_after.count()) {
     if (!inflight_.empty()) rewind("switching to the HTTPS uplink");

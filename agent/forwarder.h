@@ -41,8 +41,8 @@ struct ForwarderOptions {
   std::string site_id;
   std::string version;
   size_t batch_events = 1000;
-  size_t batch_bytes = 256 * 1024;
-  size_t window = 8;                 // batches in flight
+  size_t batch_bytes = 512 * 1024;
+  size_t window = 16;                // batches in flight
   Millis ack_timeout{10'000};
   uint64_t drain_rate = 20'000;      // events per second; 0 = unpaced
   Millis state_interval{10'000};

@@ -38,6 +38,7 @@ class Mosquitto {
   // kill9() if running, then start() on the same port (does not wait).
   Status restart();
   bool running() { return process_.running(); }
+  pid_t pid() const { return process_.pid(); }
 
   uint16_t port() const { return port_; }
   std::string uri() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
