@@ -138,7 +138,8 @@ Result<std::vector<IntakeResult>> Ledger::accept(const std::vector<const v1::Upl
             } else {
               SB_RETURN_IF_ERROR(txn.put(ids_, id, id_value('H', seq)));
               SB_RETURN_IF_ERROR(txn.put(held_, key, "invalid event from the agent: " + reason));
-              r.held.push_back({seq, "invalid:" + std::to_string(seq)});
+              // It blocks its own business key, as any held event does (order per key).
+              r.held.push_back({seq, e.business_key().empty() ? "invalid:" + std::to_string(seq) : e.business_key()});
             }
             ++seq;
           }

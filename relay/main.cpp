@@ -107,10 +107,12 @@ int run(const Config& cfg) {
   if (!server.ok()) return fail("cannot listen on " + so.bind_address + ":" + std::to_string(so.port), server.status());
   if (ctx.uplink_token.empty()) log::warn("relay", "the HTTPS uplink accepts batches without a token (uplink.token_file is empty)");
 
-  poster.start();
-  uplink.start();
+  // The transport first: if it cannot start, no thread of ours is running yet.
+  // Messages that arrive before uplink.start() wait in the uplink's inbox.
   Status started = transport->start();
   if (!started.ok()) return fail("cannot start MQTT", started);
+  poster.start();
+  uplink.start();
 
   const std::string scheme = so.tls_cert_file.empty() ? "http://" : "https://";
   const std::string url = scheme + so.bind_address + ":" + std::to_string((*server)->port());

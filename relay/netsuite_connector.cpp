@@ -11,6 +11,15 @@ namespace {
 constexpr char kRecordBase[] = "/services/rest/record/v1";
 constexpr char kSuiteQl[] = "/services/rest/query/v1/suiteql";
 
+// At most `max` bytes of s, never cutting a UTF-8 character (a reason must stay
+// valid UTF-8 to travel in a protobuf string).
+std::string utf8_prefix(const std::string& s, size_t max) {
+  if (s.size() <= max) return s;
+  size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
 struct NetSuiteError {
   std::string code;
   std::string detail;
@@ -22,7 +31,7 @@ NetSuiteError parse_error(const std::string& body) {
   NetSuiteError e;
   Result<Json> j = Json::parse(body);
   if (!j.ok() || !j->is_object()) {
-    e.detail = body.substr(0, 200);
+    e.detail = utf8_prefix(body, 200);
     return e;
   }
   e.detail = j->get_string("title");
@@ -193,7 +202,13 @@ ErpOutcome NetSuiteConnector::post(const v1::Event& e) {
       Result<Json> j = Json::parse(r->body);
       if (j.ok()) id = j->get_string("id");
     }
-    if (id.empty()) return find(e);  // created, but the answer did not say which record: read it back
+    if (id.empty()) {
+      // Created, but the answer did not say which record: read it back. Until
+      // that works the record must be treated as possibly there (look up first).
+      ErpOutcome found = find(e);
+      if (found.kind == ErpOutcome::Kind::kPosted) return found;
+      return ErpOutcome::retry("the ERP accepted the record but did not name it, and it cannot be read back yet", true);
+    }
     return ErpOutcome::posted(id);
   }
   if (r.ok() && r->status == 400 && parse_error(r->body).code == "DUP_RCRD") {

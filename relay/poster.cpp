@@ -167,7 +167,9 @@ void Poster::finish(const std::string& key, uint64_t seq, const LedgerRecord& re
       log::warn("poster", "event held as an exception; its key waits",
                 {{"event_id", record.event.event_id()}, {"key", key}, {"reason", outcome.reason}});
       break;
-    case ErpOutcome::Kind::kNotFound:  // find() answered for post(): treat as transient
+    case ErpOutcome::Kind::kNotFound:  // not an answer post() gives; if it ever does, look up before posting again
+      outcome.ambiguous = true;
+      [[fallthrough]];
     case ErpOutcome::Kind::kRetry: {
       ++stats_.retries;
       stats_.last_error = outcome.reason;

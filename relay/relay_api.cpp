@@ -38,14 +38,19 @@ HttpResponse uplink(RelayContext& ctx, const HttpRequest& req) {
   return r;
 }
 
-void metric(std::string& out, const std::string& name, const char* type, const char* help, double value,
-            const std::string& labels = "") {
+void metric_header(std::string& out, const std::string& name, const char* type, const char* help) {
+  out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+}
+
+void metric_value(std::string& out, const std::string& name, double value, const std::string& labels = "") {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.17g", value);
-  if (labels.empty() || out.find("# TYPE " + name + " ") == std::string::npos) {
-    out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
-  }
   out += name + labels + " " + buf + "\n";
+}
+
+void metric(std::string& out, const std::string& name, const char* type, const char* help, double value) {
+  metric_header(out, name, type, help);
+  metric_value(out, name, value);
 }
 
 HttpResponse metrics(RelayContext& ctx) {
@@ -69,10 +74,14 @@ HttpResponse metrics(RelayContext& ctx) {
   metric(o, "stockbridge_relay_erp_in_progress", "gauge", "ERP requests in progress.", d(ps.in_progress));
   metric(o, "stockbridge_relay_blocked_keys", "gauge", "Business keys waiting behind a held event.", d(ps.blocked_keys));
   metric(o, "stockbridge_relay_broker_connected", "gauge", "1 when connected to the MQTT broker.", us.broker_connected ? 1 : 0);
-  for (const auto& [site, st] : ctx.uplink->sites()) {
-    const std::string l = "{site=\"" + site + "\"}";
-    metric(o, "stockbridge_relay_site_online", "gauge", "1 when the site's agent is online.", st.state.online() ? 1 : 0, l);
-    metric(o, "stockbridge_relay_site_backlog_events", "gauge", "Backlog the site last reported.", d(st.state.backlog_events()), l);
+  const std::map<std::string, SiteState> sites = ctx.uplink->sites();
+  metric_header(o, "stockbridge_relay_site_online", "gauge", "1 when the site's agent is online.");
+  for (const auto& [site, st] : sites) {
+    metric_value(o, "stockbridge_relay_site_online", st.state.online() ? 1 : 0, "{site=\"" + site + "\"}");
+  }
+  metric_header(o, "stockbridge_relay_site_backlog_events", "gauge", "Backlog the site last reported.");
+  for (const auto& [site, st] : sites) {
+    metric_value(o, "stockbridge_relay_site_backlog_events", d(st.state.backlog_events()), "{site=\"" + site + "\"}");
   }
   return HttpResponse::text(200, std::move(o), "text/plain; version=0.0.4");
 }
@@ -123,6 +132,7 @@ Json relay_status(RelayContext& ctx) {
   up.set("duplicate_ids", num(us.duplicate_ids));
   up.set("beyond_gap", num(us.beyond_gap));
   up.set("rejected_batches", num(us.rejected_batches));
+  up.set("dropped_busy", num(us.dropped_busy));
   up.set("acks_published", num(us.acks_published));
   up.set("outcomes_published", num(us.outcomes_published));
 

@@ -20,6 +20,12 @@ void Uplink::attach() {
   transport_.on_message([this](MqttMessage m) {
     {
       std::lock_guard lock(mu_);
+      // Past the bound a batch is dropped unacknowledged: its site sends it again.
+      if (inbox_bytes_ + m.payload.size() > kMaxInboxBytes) {
+        ++stats_.dropped_busy;
+        return;
+      }
+      inbox_bytes_ += m.payload.size();
       inbox_.push_back({std::move(m.topic), std::move(m.payload)});
     }
     cv_.notify_one();
@@ -53,6 +59,12 @@ void Uplink::stop() {
 }
 
 Status Uplink::check_batch(const std::string& site, const v1::UplinkBatch& batch) {
+  if (site.empty() || site.size() > 64) return Status::InvalidArgument("the site id must be 1 to 64 characters");
+  for (char ch : site) {
+    bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+              ch == '_' || ch == '.';
+    if (!ok) return Status::InvalidArgument("the site id may hold only letters, digits, '-', '_' and '.'");
+  }
   if (batch.site_id() != site)
     return Status::InvalidArgument("the batch names site '" + batch.site_id() + "' but came for site '" + site + "'");
   if (batch.journal_epoch().empty() || batch.journal_epoch().size() > 64)
@@ -92,6 +104,20 @@ void Uplink::after_intake(const std::vector<IntakeResult>& results) {
   }
 }
 
+Result<std::vector<IntakeResult>> Uplink::take(const std::vector<const v1::UplinkBatch*>& batches) {
+  // One at a time from the MQTT and HTTPS paths, so the poster's queues are
+  // filled in the ledger's commit order (order per business key).
+  std::lock_guard order(take_mu_);
+  Result<std::vector<IntakeResult>> results = ledger_.accept(batches);
+  if (!results.ok()) return results;
+  for (const IntakeResult& r : *results) {
+    poster_.enqueue(r.fresh);
+    poster_.enqueue_held(r.held);
+  }
+  after_intake(*results);
+  return results;
+}
+
 void Uplink::intake_loop() {
   int64_t next_flush = clock_.mono_ms() + flush_interval_.count();
   while (true) {
@@ -101,6 +127,7 @@ void Uplink::intake_loop() {
       cv_.wait_for(lock, flush_interval_, [this] { return stopping_ || !inbox_.empty(); });
       if (stopping_ && inbox_.empty()) break;
       inbox.swap(inbox_);
+      inbox_bytes_ = 0;
     }
     std::vector<v1::UplinkBatch> batches;
     batches.reserve(inbox.size());
@@ -122,29 +149,28 @@ void Uplink::intake_loop() {
       }
       batches.push_back(std::move(batch));
     }
-    if (!batches.empty()) {
-      std::vector<const v1::UplinkBatch*> ptrs;
-      for (const auto& b : batches) ptrs.push_back(&b);
-      Result<std::vector<IntakeResult>> results = ledger_.accept(ptrs);
+    // Bounded groups keep each ledger transaction short however much arrived at once.
+    constexpr size_t kBatchesPerCommit = 64;
+    for (size_t start = 0; start < batches.size(); start += kBatchesPerCommit) {
+      std::vector<const v1::UplinkBatch*> group;
+      for (size_t i = start; i < std::min(batches.size(), start + kBatchesPerCommit); ++i) group.push_back(&batches[i]);
+      Result<std::vector<IntakeResult>> results = take(group);
       if (!results.ok()) {
         // Not acknowledged, so the sites send again; nothing is lost.
         log::error("uplink", "could not commit batches to the ledger", {{"error", results.status().to_string()}});
         std::lock_guard lock(mu_);
         stats_.last_error = results.status().to_string();
-      } else {
-        for (const IntakeResult& r : *results) {
-          poster_.enqueue(r.fresh);
-          poster_.enqueue_held(r.held);
-          v1::UplinkAck ack;
-          ack.set_site_id(r.site_id);
-          ack.set_journal_epoch(r.epoch);
-          ack.set_acked_through_seq(r.acked_through);
-          if (transport_.publish(v1::ack_topic(r.site_id), ack.SerializeAsString(), 1, false).ok()) {
-            std::lock_guard lock(mu_);
-            ++stats_.acks_published;
-          }
+        continue;
+      }
+      for (const IntakeResult& r : *results) {
+        v1::UplinkAck ack;
+        ack.set_site_id(r.site_id);
+        ack.set_journal_epoch(r.epoch);
+        ack.set_acked_through_seq(r.acked_through);
+        if (transport_.publish(v1::ack_topic(r.site_id), ack.SerializeAsString(), 1, false).ok()) {
+          std::lock_guard lock(mu_);
+          ++stats_.acks_published;
         }
-        after_intake(*results);
       }
     }
     if (clock_.mono_ms() >= next_flush) {
@@ -191,12 +217,9 @@ Result<std::string> Uplink::accept_http(const std::string& site, const std::stri
   v1::UplinkBatch batch;
   if (!batch.ParseFromString(body)) return Status::InvalidArgument("the body is not an UplinkBatch");
   SB_RETURN_IF_ERROR(check_batch(site, batch));
-  Result<std::vector<IntakeResult>> results = ledger_.accept({&batch});
+  Result<std::vector<IntakeResult>> results = take({&batch});
   if (!results.ok()) return results.status();
   const IntakeResult& r = results->front();
-  poster_.enqueue(r.fresh);
-  poster_.enqueue_held(r.held);
-  after_intake(*results);
   v1::UplinkAck ack;
   ack.set_site_id(r.site_id);
   ack.set_journal_epoch(r.epoch);
@@ -211,10 +234,10 @@ Result<std::string> Uplink::accept_http(const std::string& site, const std::stri
 }
 
 UplinkStats Uplink::stats() const {
+  // broker_connected is kept by the connection handler: asking the transport
+  // here, under mu_, would invert the lock order with Paho's callback thread.
   std::lock_guard lock(mu_);
-  UplinkStats s = stats_;
-  s.broker_connected = transport_.is_connected();
-  return s;
+  return stats_;
 }
 
 std::map<std::string, SiteState> Uplink::sites() const {

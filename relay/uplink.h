@@ -39,6 +39,7 @@ struct UplinkStats {
   uint64_t duplicate_ids = 0;
   uint64_t beyond_gap = 0;
   uint64_t rejected_batches = 0;  // did not parse or did not match their topic
+  uint64_t dropped_busy = 0;      // not taken because the intake was full (the site resends)
   uint64_t acks_published = 0;
   uint64_t outcomes_published = 0;
   bool broker_connected = false;
@@ -71,6 +72,8 @@ class Uplink {
     std::string payload;
   };
   void intake_loop();
+  // Commits batches and queues their events for posting, in commit order.
+  Result<std::vector<IntakeResult>> take(const std::vector<const v1::UplinkBatch*>& batches);
   // Validates a batch against the site its topic or URL names.
   Status check_batch(const std::string& site, const v1::UplinkBatch& batch);
   void after_intake(const std::vector<IntakeResult>& results);
@@ -85,7 +88,10 @@ class Uplink {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
+  static constexpr size_t kMaxInboxBytes = 256u << 20;
+  std::mutex take_mu_;
   std::vector<Inbound> inbox_;
+  size_t inbox_bytes_ = 0;
   std::map<std::pair<std::string, std::string>, std::vector<v1::EventOutcome>> outcomes_;
   std::map<std::string, SiteState> sites_;
   UplinkStats stats_;

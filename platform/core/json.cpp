@@ -226,6 +226,28 @@ class Parser {
 
   static bool isdigit(char c) { return c >= '0' && c <= '9'; }
 
+  // Length of the well-formed UTF-8 sequence at `at` (RFC 3629: no overlong
+  // forms, no surrogates, nothing above U+10FFFF), or 0 when it is not one.
+  size_t utf8_sequence(size_t at) const {
+    auto byte = [&](size_t i) -> unsigned { return i < s_.size() ? static_cast<unsigned char>(s_[i]) : 0u; };
+    auto cont = [&](size_t i) { return (byte(i) & 0xC0u) == 0x80u; };
+    const unsigned b0 = byte(at);
+    if (b0 >= 0xC2 && b0 <= 0xDF) return cont(at + 1) ? 2 : 0;
+    if (b0 >= 0xE0 && b0 <= 0xEF) {
+      const unsigned b1 = byte(at + 1);
+      if (b0 == 0xE0 && b1 < 0xA0) return 0;  // overlong
+      if (b0 == 0xED && b1 > 0x9F) return 0;  // surrogate
+      return cont(at + 1) && cont(at + 2) ? 3 : 0;
+    }
+    if (b0 >= 0xF0 && b0 <= 0xF4) {
+      const unsigned b1 = byte(at + 1);
+      if (b0 == 0xF0 && b1 < 0x90) return 0;  // overlong
+      if (b0 == 0xF4 && b1 > 0x8F) return 0;  // above U+10FFFF
+      return cont(at + 1) && cont(at + 2) && cont(at + 3) ? 4 : 0;
+    }
+    return 0;
+  }
+
   static int hex(char c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -269,8 +291,17 @@ class Parser {
     // Fast path: copy runs without escapes in one go.
     while (true) {
       size_t run = pos_;
-      while (pos_ < s_.size() && s_[pos_] != '"' && s_[pos_] != '\\' && static_cast<unsigned char>(s_[pos_]) >= 0x20)
-        ++pos_;
+      while (pos_ < s_.size()) {
+        auto b = static_cast<unsigned char>(s_[pos_]);
+        if (b == '"' || b == '\\' || b < 0x20) break;
+        if (b < 0x80) {
+          ++pos_;
+          continue;
+        }
+        size_t len = utf8_sequence(pos_);
+        if (len == 0) return fail("invalid UTF-8 in a string (send text as UTF-8)");
+        pos_ += len;
+      }
       out->append(s_.data() + run, pos_ - run);
       if (pos_ >= s_.size()) return fail("unterminated string");
       char c = s_[pos_];

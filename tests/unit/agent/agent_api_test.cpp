@@ -110,6 +110,17 @@ TEST(AgentApi, BadInputIs400WithAReasonAndJournalsNothing) {
   LONGS_EQUAL(3, ctx->counters.rejected.load());
 }
 
+TEST(AgentApi, TextThatIsNotUtf8Is400NotAStuckJournal) {
+  // A Windows-1252 'É' would journal fine but could never be forwarded (the wire
+  // carries UTF-8 strings), stalling every later event of the site.
+  std::string body = event_body("e1");
+  body.replace(body.find("SKU-1"), 5, "CAF\xC9");
+  HttpResponse r = post(body);
+  LONGS_EQUAL(400, r.status);
+  CHECK(Json::parse(r.body)->get_string("error").find("UTF-8") != std::string::npos);
+  LONGS_EQUAL(0, journal->stats().last_seq);
+}
+
 TEST(AgentApi, BatchReportsEachEvent) {
   post(event_body("b"));
   HttpResponse r = post(R"({"events":[)" + event_body("a") + "," + event_body("b") + "]}");
