@@ -102,7 +102,24 @@ Status Journal::init() {
   return Status::Ok();
 }
 
+bool Journal::over_disk_allowance() const {
+  if (options_.max_bytes == 0) return false;
+  const int64_t now = clock_.mono_ms();
+  int64_t checked = disk_checked_mono_.load();
+  if (now - checked >= 250 && disk_checked_mono_.compare_exchange_strong(checked, now)) {
+    StoreStats s = store_.stats();
+    const uint64_t in_use = s.used_bytes > s.free_bytes ? s.used_bytes - s.free_bytes : 0;
+    over_disk_ = in_use >= options_.max_bytes;
+  }
+  return over_disk_.load();
+}
+
 Result<std::vector<AppendResult>> Journal::append(std::vector<v1::Event>& events) {
+  if (over_disk_allowance()) {
+    return Status::ResourceExhausted("the journal has used its disk allowance (journal.max_map): " +
+                                     std::to_string(last_seq_.load() - acked_through_.load()) +
+                                     " events wait for the relay; retry later");
+  }
   const int64_t now = clock_.wall_ms();
   // Serialize outside the writer thread; the seq field is appended inside the
   // commit (protobuf accepts fields in any order), so the writer only copies bytes.
@@ -112,10 +129,14 @@ Result<std::vector<AppendResult>> Journal::append(std::vector<v1::Event>& events
     events[i].set_accepted_at_ms(now);
     events[i].SerializeToString(&bytes[i]);
   }
+  std::vector<size_t> plain_size(events.size());
+  for (size_t i = 0; i < events.size(); ++i) plain_size[i] = bytes[i].size();
   std::vector<AppendResult> results(events.size());
   uint64_t committed_last = 0;
   Status s = committer_.run(
       [&](WriteTxn& txn) -> Status {
+        // A replay (after the store grew) starts from the bytes as serialized.
+        for (size_t i = 0; i < bytes.size(); ++i) bytes[i].resize(plain_size[i]);
         Result<uint64_t> last = get_u64(txn, meta_, kLastSeqKey);
         Result<uint64_t> acked = get_u64(txn, meta_, kAckedKey);
         if (!last.ok()) return last.status();
@@ -189,7 +210,7 @@ Status Journal::read(uint64_t from, size_t max_events, size_t max_bytes,
 
 Status Journal::release_through(uint64_t through) {
   // Frees in chunks so one release never makes a long write transaction.
-  constexpr uint64_t kChunk = 20'000;
+  constexpr uint64_t kChunk = 5'000;  // appends wait behind each chunk's commit
   while (true) {
     uint64_t acked_now = acked_through_.load();
     uint64_t target = std::min({through, last_seq_.load(), acked_now + kChunk});
@@ -230,6 +251,17 @@ Status Journal::release_through(uint64_t through) {
 }
 
 Result<uint64_t> Journal::prune_ids(size_t max) {
+  uint64_t total = 0;
+  while (total < max) {
+    Result<uint64_t> n = prune_chunk(std::min<size_t>(5'000, max - total));
+    if (!n.ok()) return n.status();
+    total += *n;
+    if (*n == 0) break;
+  }
+  return total;
+}
+
+Result<uint64_t> Journal::prune_chunk(size_t max) {
   const uint64_t cutoff = static_cast<uint64_t>(clock_.wall_ms() - options_.dedup_retention.count());
   uint64_t pruned = 0;
   Status s = committer_.run([&](WriteTxn& txn) -> Status {

@@ -13,8 +13,8 @@
 // acknowledged them durably.
 //
 // Hard cap: an append that would hold more than max_events unacknowledged
-// events fails with kResourceExhausted (the intake answers 503); nothing
-// accepted is ever dropped. Thread-safety: all methods may be called from any thread.
+// events, or that arrives when max_bytes of disk are in use, fails with
+// kResourceExhausted (the intake answers 503); nothing accepted is ever dropped. Thread-safety: all methods may be called from any thread.
 #pragma once
 
 #include <atomic>
@@ -36,6 +36,11 @@ namespace sb::agent {
 struct JournalOptions {
   uint64_t max_events = 10'000'000;
   Millis dedup_retention{7LL * 24 * 3600 * 1000};
+  // Disk allowance: appends are refused once this many bytes of pages are in
+  // use (0 = no limit). The store's own map cap must sit above it, so that
+  // freeing acknowledged events (which needs pages too, LMDB being
+  // copy-on-write) always has room and a full journal can never wedge.
+  uint64_t max_bytes = 0;
 };
 
 struct AppendResult {
@@ -76,6 +81,8 @@ class Journal {
   Result<uint64_t> prune_ids(size_t max = 100'000);
 
   JournalStats stats() const;  // reads the oldest event: not for hot loops
+  // True while the disk allowance (max_bytes) is used up. Refreshed at most every 250 ms.
+  bool over_disk_allowance() const;
   uint64_t last_seq() const { return last_seq_.load(); }
   uint64_t acked_through() const { return acked_through_.load(); }
   const std::string& epoch() const { return epoch_; }
@@ -86,6 +93,7 @@ class Journal {
   Journal(KvStore& store, GroupCommitter& committer, const Clock& clock, JournalOptions options)
       : store_(store), committer_(committer), clock_(clock), options_(options) {}
   Status init();
+  Result<uint64_t> prune_chunk(size_t max);
 
   KvStore& store_;
   GroupCommitter& committer_;
@@ -96,6 +104,8 @@ class Journal {
   std::atomic<uint64_t> last_seq_{0};
   std::atomic<uint64_t> acked_through_{0};
   std::function<void()> on_appended_;
+  mutable std::atomic<int64_t> disk_checked_mono_{-1'000'000};
+  mutable std::atomic<bool> over_disk_{false};
 };
 
 // The event_id of a serialized Event without parsing the whole message (the

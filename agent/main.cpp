@@ -34,13 +34,17 @@ int run(const Config& cfg) {
   LmdbOptions store_options;
   store_options.path = cfg.str("journal.path");
   store_options.initial_map_bytes = cfg.bytes("journal.initial_map");
-  store_options.max_map_bytes = cfg.bytes("journal.max_map");
+  // journal.max_map is the allowance for events; the map itself may grow a
+  // little beyond it so that freeing acknowledged events never finds it full.
+  const uint64_t allowance = cfg.bytes("journal.max_map");
+  store_options.max_map_bytes = allowance + std::max<uint64_t>(64ull << 20, allowance / 20);
   Result<std::unique_ptr<KvStore>> store = open_lmdb_store(store_options);
   if (!store.ok()) return fail("cannot open the journal at " + store_options.path, store.status());
   GroupCommitter committer(**store);
   JournalOptions jo;
   jo.max_events = static_cast<uint64_t>(cfg.integer("journal.max_events"));
   jo.dedup_retention = cfg.duration("journal.dedup_retention");
+  jo.max_bytes = allowance;
   Result<std::unique_ptr<Journal>> journal = Journal::open(**store, committer, clock, jo);
   if (!journal.ok()) return fail("cannot open the journal", journal.status());
 

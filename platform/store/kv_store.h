@@ -61,7 +61,8 @@ class WriteTxn : public ReadTxn {
 struct StoreStats {
   uint64_t map_bytes = 0;       // current map size
   uint64_t max_map_bytes = 0;   // the cap the map may grow to
-  uint64_t used_bytes = 0;      // pages in use * page size
+  uint64_t used_bytes = 0;      // high-water mark of pages written * page size (the file's extent)
+  uint64_t free_bytes = 0;      // of those, pages on the free list, reusable without growing
   uint64_t commits = 0;
   uint64_t stale_readers_cleared = 0;  // by mdb_reader_check at open
 };

@@ -167,14 +167,30 @@ Status LmdbStore::grow() {
 StoreStats LmdbStore::stats() {
   MDB_envinfo info;
   MDB_stat st;
+  uint64_t free_pages = 0;
   env_.gate.enter_shared();
   mdb_env_info(env_.env, &info);
   mdb_env_stat(env_.env, &st);
+  // The free list (table 0) holds page-number lists whose first word is their
+  // length; summing them says how much of the file is reusable.
+  MDB_txn* txn = nullptr;
+  if (mdb_txn_begin(env_.env, nullptr, MDB_RDONLY, &txn) == 0) {
+    MDB_cursor* cursor = nullptr;
+    if (mdb_cursor_open(txn, 0, &cursor) == 0) {
+      MDB_val k, v;
+      while (mdb_cursor_get(cursor, &k, &v, MDB_NEXT) == 0) {
+        if (v.mv_size >= sizeof(size_t)) free_pages += *static_cast<const size_t*>(v.mv_data);
+      }
+      mdb_cursor_close(cursor);
+    }
+    mdb_txn_abort(txn);
+  }
   env_.gate.leave_shared();
   StoreStats s;
   s.map_bytes = info.me_mapsize;
   s.max_map_bytes = max_map_bytes_;
   s.used_bytes = (static_cast<uint64_t>(info.me_last_pgno) + 1) * st.ms_psize;
+  s.free_bytes = free_pages * st.ms_psize;
   s.commits = env_.commits.load(std::memory_order_relaxed);
   s.stale_readers_cleared = stale_readers_cleared_;
   return s;

@@ -7,6 +7,7 @@
 #include "agent/journal.h"
 #include "platform/store/group_commit.h"
 #include "platform/store/kv_store.h"
+#include "tests/support/temp_dir.h"
 
 #include <CppUTest/TestHarness.h>
 
@@ -237,4 +238,42 @@ TEST(Journal, PeekEventIdReadsTheFirstField) {
   STRCMP_EQUAL(e.event_id().c_str(), std::string(peek_event_id(b)).c_str());
   CHECK(peek_event_id("").empty());
   CHECK(peek_event_id("\x0a\x7f").empty());  // truncated
+}
+
+// On real LMDB: when the disk allowance is used up, appends are refused, yet
+// freeing what the relay acknowledged still works (it needs pages too), and
+// afterwards the journal accepts events again. Without the reserve above the
+// allowance, the release itself would hit MDB_MAP_FULL and the journal would wedge.
+TEST(Journal, AFullDiskAllowanceRefusesAppendsButNeverWedges) {
+  testing::TempDir dir("journal-full");
+  LmdbOptions o;
+  o.path = dir.file("journal");
+  o.initial_map_bytes = 4ull << 20;
+  o.max_map_bytes = 4ull << 20;  // allowance 2 MiB + reserve 2 MiB
+  auto lmdb = open_lmdb_store(o);
+  CHECK_TRUE_TEXT(lmdb.ok(), lmdb.status().to_string().c_str());
+  GroupCommitter lmdb_committer(**lmdb);
+  JournalOptions jo;
+  jo.max_bytes = 2ull << 20;
+  auto j = std::move(Journal::open(**lmdb, lmdb_committer, clock, jo).value());
+  uint64_t n = 0;
+  Status refused;
+  for (int round = 0; round < 1000 && refused.ok(); ++round) {
+    std::vector<v1::Event> batch;
+    for (int k = 0; k < 100; ++k) batch.push_back(make_event("fill-" + std::to_string(n++)));
+    auto r = j->append(batch);
+    if (!r.ok()) refused = r.status();
+    clock.advance(Millis(300));  // let the allowance check refresh
+  }
+  LONGS_EQUAL(static_cast<int>(Code::kResourceExhausted), static_cast<int>(refused.code()));
+  CHECK(refused.message().find("disk allowance") != std::string::npos);
+  const uint64_t held = j->stats().last_seq;
+  CHECK(held > 1000);
+  Status freed = j->release_through(held);
+  CHECK_TRUE_TEXT(freed.ok(), freed.to_string().c_str());
+  LONGS_EQUAL(0, j->stats().backlog);
+  clock.advance(Millis(300));
+  std::vector<v1::Event> more{make_event("after-the-drain")};
+  auto r = j->append(more);
+  CHECK_TRUE_TEXT(r.ok(), r.status().to_string().c_str());
 }
