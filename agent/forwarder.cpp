@@ -18,7 +18,7 @@ Forwarder::Forwarder(Journal& journal, MessageTransport& transport, HttpClient* 
       https_backoff_(BackoffPolicy{Millis(500), Millis(30'000)}) {
   relay_acked_ = sent_through_ = journal_.acked_through();
   stats_.relay_acked = stats_.sent_through = relay_acked_;
-  last_progress_mono_ = disconnected_since_mono_ = tokens_at_mono_ = clock_.mono_ms();
+  last_progress_mono_ = last_ack_mono_ = disconnected_since_mono_ = tokens_at_mono_ = clock_.mono_ms();
   started_ms_ = clock_.wall_ms();
   stats_.broker_changed_at_ms = started_ms_;
 }
@@ -125,6 +125,8 @@ void Forwarder::apply_ack(const v1::UplinkAck& ack, int64_t now) {
   if (through <= relay_acked_) return;
   relay_acked_ = through;
   last_progress_mono_ = now;
+  last_ack_mono_ = now;
+  timeouts_in_row_ = 0;
   while (!inflight_.empty() && inflight_.front().last_seq <= relay_acked_) inflight_.pop_front();
   if (sent_through_ < relay_acked_) sent_through_ = relay_acked_;
   std::lock_guard lock(mu_);
@@ -171,7 +173,6 @@ void Forwarder::handle_acks(int64_t now) {
     apply_ack(ack, now);
   }
   if (reconnected) {
-    disconnected_since_mono_ = 0;
     rewind("reconnected");
     next_state_mono_ = 0;
   }
@@ -255,9 +256,17 @@ void Forwarder::send_https_batch(int64_t now) {
       ++stats_.batches_sent;
       stats_.sent_through = last;
     }
+    const uint64_t before = relay_acked_;
     apply_ack(ack, clock_.mono_ms());
     sent_through_ = relay_acked_;
     release_acknowledged();
+    if (relay_acked_ > before) return;
+    // The relay answered but took nothing (its record of this journal is behind
+    // ours, or the batch is not what it expects): do not hammer it.
+    log::warn("forwarder", "the relay answered the HTTPS uplink without taking the batch",
+              {{"relay_acked_through", ack.acked_through_seq()}, {"sent_from", before + 1}});
+    set_error("the relay took nothing from the HTTPS batch starting at seq " + std::to_string(before + 1));
+    next_https_mono_ = now + https_backoff_.delay(https_failures_++).count();
     return;
   }
   std::string why = resp.ok() ? "HTTP " + std::to_string(resp->status) + " " + resp->body.substr(0, 200)
@@ -288,12 +297,31 @@ void Forwarder::step() {
   const int64_t now = clock_.mono_ms();
   handle_acks(now);
   const bool connected = transport_.is_connected();
+  const bool pending = journal_.last_seq() > relay_acked_;
+  if (!pending) last_ack_mono_ = now;  // nothing owed: not a stall
+  if (connected) disconnected_since_mono_ = 0;
+  if (!connected && disconnected_since_mono_ == 0) disconnected_since_mono_ = now;
+  // HTTPS when the broker has been unreachable, or reachable but nothing
+  // acknowledges (the relay's own link to the broker may be the broken one).
+  const bool fallback_configured = http_ && !options_.uplink_url.empty();
+  const bool broker_gone = !connected && now - disconnected_since_mono_ >= options_.https_fallback_after.count();
+  const bool stalled = connected && pending && now - last_ack_mono_ >= options_.https_fallback_after.count();
+  if (fallback_configured && (broker_gone || stalled)) {
+    if (!inflight_.empty()) rewind(stalled ? "no acknowledgement over MQTT; trying the HTTPS uplink" : "switching to the HTTPS uplink");
+    send_https_batch(now);
+    if (connected) publish_state(now);
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    stats_.https_active = false;
+  }
   if (connected) {
-    {
-      std::lock_guard lock(mu_);
-      stats_.https_active = false;
-    }
-    if (!inflight_.empty() && now - last_progress_mono_ > options_.ack_timeout.count()) {
+    // Each rewind in a row waits twice as long (up to 8x), so a relay that is
+    // slow or away is not flooded with the same window again and again.
+    const int64_t timeout = options_.ack_timeout.count() << std::min(timeouts_in_row_, 3);
+    if (!inflight_.empty() && now - last_progress_mono_ > timeout) {
+      ++timeouts_in_row_;
       rewind("no acknowledgement in time");
     }
     send_mqtt_batches(now);
@@ -303,11 +331,6 @@ void Forwarder::step() {
     return;
   }
   release_acknowledged();
-  if (disconnected_since_mono_ == 0) disconnected_since_mono_ = now;
-  if (http_ && !options_.uplink_url.empty() && now - disconnected_since_mono_ >= options_.https_fallback_after.count()) {
-    if (!inflight_.empty()) rewind("switching to the HTTPS uplink");
-    send_https_batch(now);
-  }
 }
 
 }  // namespace sb::agent

@@ -8,9 +8,10 @@
 // what it already has), so a lost message, a restarted broker or relay costs a
 // resend, never an event.
 //
-// When MQTT has been unreachable for `https_fallback_after`, batches go one at
-// a time by HTTPS POST to {uplink_url}/v1/sites/{site}/uplink, whose answer is
-// the same UplinkAck. The drain of a backlog is paced to `drain_rate` events/s.
+// When MQTT has been unreachable for `https_fallback_after` -- or connected
+// but nothing was acknowledged for that long -- batches go one at a time by
+// HTTPS POST to {uplink_url}/v1/sites/{site}/uplink, whose answer is the same
+// UplinkAck. Rewinds after ack timeouts back off (2x each, up to 8x). The drain of a backlog is paced to `drain_rate` events/s.
 //
 // The retained .../state message (AgentState) says the site is online; the
 // MQTT last will, set by the caller, says it is not.
@@ -122,7 +123,9 @@ class Forwarder {
   std::deque<InFlight> inflight_;
   uint64_t sent_through_ = 0;
   uint64_t relay_acked_ = 0;
-  int64_t last_progress_mono_ = 0;
+  int64_t last_progress_mono_ = 0;   // last ack progress or rewind: the ack timeout runs from here
+  int64_t last_ack_mono_ = 0;        // last ack progress (or nothing owed): stalls are measured from here
+  int timeouts_in_row_ = 0;
   int64_t disconnected_since_mono_ = 0;
   int64_t next_state_mono_ = 0;
   int64_t next_https_mono_ = 0;

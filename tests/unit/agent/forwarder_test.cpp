@@ -262,3 +262,87 @@ TEST(Forwarder, RecordsOutcomesAndPublishesRetainedState) {
   CHECK(st.online());
   STRCMP_EQUAL("site-1", st.site_id().c_str());
 }
+
+TEST(Forwarder, RewindsBackOffWhileTheRelayStaysSilent) {
+  journal_events(10);
+  make(options());  // ack_timeout 5 s
+  forwarder->step();
+  LONGS_EQUAL(1, relay->count());
+  clock.advance(Millis(5100));
+  forwarder->step();
+  LONGS_EQUAL(2, relay->count());  // first resend after 5 s
+  clock.advance(Millis(5100));
+  forwarder->step();
+  LONGS_EQUAL(2, relay->count());  // the next waits 10 s
+  clock.advance(Millis(5100));
+  forwarder->step();
+  LONGS_EQUAL(3, relay->count());
+  relay->ack(journal->epoch(), 10);
+  forwarder->step();
+  LONGS_EQUAL(0, journal->stats().backlog);
+}
+
+TEST(Forwarder, UsesHttpsWhenConnectedButNothingIsAcknowledged) {
+  // The broker is up, but the relay's own link to it is broken: only HTTPS works.
+  journal_events(5);
+  int calls = 0;
+  FakeHttpClient fake([&](const ClientRequest& req) -> Result<HttpResponse> {
+    ++calls;
+    v1::UplinkBatch b;
+    CHECK(b.ParseFromString(req.body));
+    v1::UplinkAck a;
+    a.set_site_id(b.site_id());
+    a.set_journal_epoch(b.journal_epoch());
+    a.set_acked_through_seq(b.events(b.events_size() - 1).seq());
+    HttpResponse r;
+    r.body = a.SerializeAsString();
+    return r;
+  });
+  ForwarderOptions o = options();
+  o.uplink_url = "https://relay.example.com";
+  o.https_fallback_after = Millis(30'000);
+  make(o, &fake);
+  forwarder->step();
+  LONGS_EQUAL(1, relay->count());  // MQTT first
+  clock.advance(Millis(31'000));
+  forwarder->step();
+  LONGS_EQUAL(1, calls);
+  LONGS_EQUAL(0, journal->stats().backlog);
+  CHECK(forwarder->stats().https_active);
+  journal_events(3, 5);
+  forwarder->step();  // acknowledged a moment ago: back to MQTT
+  CHECK_FALSE(forwarder->stats().https_active);
+  LONGS_EQUAL(1, calls);
+}
+
+TEST(Forwarder, BacksOffWhenTheRelayTakesNothingFromAnHttpsBatch) {
+  journal_events(5);
+  broker->set_online(false);
+  int calls = 0;
+  FakeHttpClient fake([&](const ClientRequest& req) -> Result<HttpResponse> {
+    ++calls;
+    v1::UplinkBatch b;
+    CHECK(b.ParseFromString(req.body));
+    v1::UplinkAck a;  // the relay's record of this journal is behind: it takes nothing
+    a.set_site_id(b.site_id());
+    a.set_journal_epoch(b.journal_epoch());
+    a.set_acked_through_seq(0);
+    HttpResponse r;
+    r.body = a.SerializeAsString();
+    return r;
+  });
+  ForwarderOptions o = options();
+  o.uplink_url = "https://relay.example.com";
+  o.https_fallback_after = Millis(1000);
+  make(o, &fake);
+  clock.advance(Millis(1500));
+  forwarder->step();
+  LONGS_EQUAL(1, calls);
+  for (int i = 0; i < 5; ++i) forwarder->step();
+  LONGS_EQUAL(1, calls);  // not again at once
+  CHECK(forwarder->stats().last_error.find("took nothing") != std::string::npos);
+  clock.advance(Millis(60'000));
+  forwarder->step();
+  LONGS_EQUAL(2, calls);
+  LONGS_EQUAL(5, journal->stats().backlog);
+}
