@@ -56,8 +56,9 @@ std::string invalid_reason(const v1::Event& e, const std::string& site) {
 
 }  // namespace
 
-Result<std::unique_ptr<Ledger>> Ledger::open(KvStore& store, GroupCommitter& committer, const Clock& clock) {
-  std::unique_ptr<Ledger> l(new Ledger(store, committer, clock));
+Result<std::unique_ptr<Ledger>> Ledger::open(KvStore& store, GroupCommitter& committer, const Clock& clock,
+                                             LedgerOptions options) {
+  std::unique_ptr<Ledger> l(new Ledger(store, committer, clock, options));
   Status s = l->init();
   if (!s.ok()) return s;
   return l;
@@ -65,7 +66,8 @@ Result<std::unique_ptr<Ledger>> Ledger::open(KvStore& store, GroupCommitter& com
 
 Status Ledger::init() {
   for (auto [name, id] : {std::pair{"streams", &streams_}, {"events", &events_}, {"ids", &ids_},
-                          {"attempted", &attempted_}, {"held", &held_}, {"meta", &meta_}}) {
+                          {"attempted", &attempted_}, {"held", &held_}, {"meta", &meta_},
+                          {"posted_log", &posted_log_}}) {
     Result<TableId> t = store_.table(name);
     if (!t.ok()) return t.status();
     *id = *t;
@@ -88,7 +90,21 @@ Status Ledger::init() {
   return Status::Ok();
 }
 
+bool Ledger::over_disk_allowance() {
+  if (options_.max_bytes == 0) return false;
+  const int64_t now = clock_.mono_ms();
+  int64_t checked = disk_checked_mono_.load();
+  if (now - checked >= 250 && disk_checked_mono_.compare_exchange_strong(checked, now)) {
+    StoreStats s = store_.stats();
+    over_disk_ = (s.used_bytes > s.free_bytes ? s.used_bytes - s.free_bytes : 0) >= options_.max_bytes;
+  }
+  return over_disk_.load();
+}
+
 Result<std::vector<IntakeResult>> Ledger::accept(const std::vector<const v1::UplinkBatch*>& batches) {
+  if (over_disk_allowance()) {
+    return Status::ResourceExhausted("the ledger has used its disk allowance (ledger.max_map); batches wait at the sites");
+  }
   std::vector<IntakeResult> results;
   const int64_t now = clock_.wall_ms();
   Status s = committer_.run(
@@ -207,6 +223,8 @@ Status Ledger::mark_posted(uint64_t ledger_seq, const std::string& event_id, con
         (void)txn.del(attempted_, key);
         if (was_held) SB_RETURN_IF_ERROR(txn.del(held_, key));
         SB_RETURN_IF_ERROR(txn.put(ids_, event_id, id_value('D', ledger_seq, erp_id)));
+        // Indexed by time, so ids can be forgotten after the retention.
+        SB_RETURN_IF_ERROR(txn.put(posted_log_, encode_u64_key(static_cast<uint64_t>(clock_.wall_ms())) + key, event_id));
         SB_RETURN_IF_ERROR(txn.put(meta_, kPosted, encode_u64_key(*posted + 1)));
         recorded_now = true;
         return Status::Ok();
@@ -270,6 +288,40 @@ Result<std::string> Ledger::state_of(const std::string& event_id, std::string* e
     case 'D': return std::string("posted");
   }
   return Status::Corruption("unknown id state for " + event_id);
+}
+
+Result<uint64_t> Ledger::prune_posted_ids(size_t max) {
+  const uint64_t cutoff = static_cast<uint64_t>(clock_.wall_ms() - options_.dedup_retention.count());
+  uint64_t total = 0;
+  while (total < max) {
+    uint64_t pruned = 0;
+    Status s = committer_.run([&](WriteTxn& txn) -> Status {
+      pruned = 0;
+      std::vector<std::pair<std::string, std::string>> doomed;  // log key, event id
+      SB_RETURN_IF_ERROR(txn.scan(posted_log_, "", [&](std::string_view k, std::string_view v) {
+        if (doomed.size() >= 5'000 || k.size() < 16 || decode_u64_key(k.substr(0, 8)) >= cutoff) return false;
+        doomed.emplace_back(std::string(k), std::string(v));
+        return true;
+      }));
+      std::string v;
+      for (auto& [key, id] : doomed) {
+        // Only a posted record of this very entry goes; an id taken again since stays.
+        Status g = txn.get(ids_, id, &v);
+        if (g.ok() && v.size() >= 9 && v[0] == 'D' && std::string_view(v).substr(1, 8) == std::string_view(key).substr(8, 8)) {
+          SB_RETURN_IF_ERROR(txn.del(ids_, id));
+        } else if (!g.ok() && g.code() != Code::kNotFound) {
+          return g;
+        }
+        SB_RETURN_IF_ERROR(txn.del(posted_log_, key));
+      }
+      pruned = doomed.size();
+      return Status::Ok();
+    });
+    if (!s.ok()) return s;
+    total += pruned;
+    if (pruned == 0) break;
+  }
+  return total;
 }
 
 std::vector<StreamInfo> Ledger::streams() {

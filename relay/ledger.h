@@ -70,9 +70,20 @@ struct LedgerStats {
   uint64_t taken = 0;    // ever taken
 };
 
+struct LedgerOptions {
+  // Disk allowance: intake is refused (batches are not acknowledged, sites
+  // resend later) once this many bytes of pages are in use; 0 = no limit. The
+  // store's map cap sits above it so recording outcomes always has room.
+  uint64_t max_bytes = 0;
+  // How long a posted event's id is remembered, so a late resend is still
+  // recognised. Beyond it the ERP's external-id check is the last line.
+  Millis dedup_retention{30LL * 24 * 3600 * 1000};
+};
+
 class Ledger {
  public:
-  static Result<std::unique_ptr<Ledger>> open(KvStore& store, GroupCommitter& committer, const Clock& clock);
+  static Result<std::unique_ptr<Ledger>> open(KvStore& store, GroupCommitter& committer, const Clock& clock,
+                                              LedgerOptions options = {});
 
   // Durably takes several batches in one commit (the intake drains its queue
   // into one call). One result per batch, in order. All or nothing.
@@ -88,19 +99,26 @@ class Ledger {
   // Looks up an event id: "" when never taken, else "pending", "held" or "posted" (erp_id set when posted).
   Result<std::string> state_of(const std::string& event_id, std::string* erp_id = nullptr);
 
+  // Forgets ids of events posted longer ago than dedup_retention. Returns how many.
+  Result<uint64_t> prune_posted_ids(size_t max = 100'000);
+
   std::vector<StreamInfo> streams();
   uint64_t high_water(const std::string& site_id, const std::string& epoch);
   LedgerStats stats() const;
 
  private:
-  Ledger(KvStore& store, GroupCommitter& committer, const Clock& clock)
-      : store_(store), committer_(committer), clock_(clock) {}
+  Ledger(KvStore& store, GroupCommitter& committer, const Clock& clock, LedgerOptions options)
+      : store_(store), committer_(committer), clock_(clock), options_(options) {}
   Status init();
+  bool over_disk_allowance();
 
   KvStore& store_;
   GroupCommitter& committer_;
   const Clock& clock_;
-  TableId streams_{}, events_{}, ids_{}, attempted_{}, held_{}, meta_{};
+  LedgerOptions options_;
+  TableId streams_{}, events_{}, ids_{}, attempted_{}, held_{}, meta_{}, posted_log_{};
+  std::atomic<int64_t> disk_checked_mono_{-1'000'000};
+  std::atomic<bool> over_disk_{false};
   std::atomic<uint64_t> pending_{0}, held_count_{0}, posted_{0}, taken_{0};
 };
 

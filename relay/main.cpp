@@ -1,5 +1,7 @@
 // stockbridge-relay: the composition root. Everything is wired here and only here.
+#include <atomic>
 #include <iostream>
+#include <thread>
 
 #include "platform/core/log.h"
 #include "platform/core/program.h"
@@ -35,11 +37,15 @@ int run(const Config& cfg) {
   LmdbOptions lo;
   lo.path = cfg.str("ledger.path");
   lo.initial_map_bytes = cfg.bytes("ledger.initial_map");
-  lo.max_map_bytes = cfg.bytes("ledger.max_map");
+  const uint64_t allowance = cfg.bytes("ledger.max_map");
+  lo.max_map_bytes = allowance + std::max<uint64_t>(64ull << 20, allowance / 20);
   Result<std::unique_ptr<KvStore>> store = open_lmdb_store(lo);
   if (!store.ok()) return fail("cannot open the ledger at " + lo.path, store.status());
   GroupCommitter committer(**store);
-  Result<std::unique_ptr<Ledger>> ledger = Ledger::open(**store, committer, clock);
+  LedgerOptions ledger_options;
+  ledger_options.max_bytes = allowance;
+  ledger_options.dedup_retention = cfg.duration("ledger.dedup_retention");
+  Result<std::unique_ptr<Ledger>> ledger = Ledger::open(**store, committer, clock, ledger_options);
   if (!ledger.ok()) return fail("cannot open the ledger", ledger.status());
 
   Result<std::string> erp_token = read_secret_file(cfg.str("erp.token_file"));
@@ -118,8 +124,21 @@ int run(const Config& cfg) {
   const std::string url = scheme + so.bind_address + ":" + std::to_string((*server)->port());
   log::info("relay", "started", {{"relay", relay_id}, {"version", STOCKBRIDGE_VERSION}, {"status", url + "/api/status"},
                                  {"broker", mo.server_uri}, {"erp", no.base_url}, {"ledger", lo.path}});
+  // Forget posted ids past their retention now and then (cheap; bounds the ledger).
+  std::atomic<bool> stopping{false};
+  std::thread pruner([&] {
+    for (int tick = 0; !stopping; ++tick) {
+      if (tick % 600 == 0) {
+        Result<uint64_t> n = (*ledger)->prune_posted_ids();
+        if (n.ok() && *n > 0) log::info("ledger", "forgot ids of events posted long ago", {{"count", *n}});
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
   int sig = wait_for_shutdown_signal();
   log::info("relay", "stopping", {{"signal", sig}});
+  stopping = true;
+  pruner.join();
   (*server)->stop();
   transport->stop();  // no new batches
   uplink.stop();

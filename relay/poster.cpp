@@ -27,8 +27,10 @@ Status Poster::load() {
                                                                     : rec.event.business_key();
     Key& k = keys_[key];
     k.seqs.push_back(seq);
+    ++queued_;
     if (rec.held && k.seqs.size() == 1) {
       k.held = true;
+      ++held_keys_;
       ++held;
     }
     if (rec.attempted) {
@@ -62,6 +64,7 @@ void Poster::enqueue(const std::vector<LedgerEntry>& entries) {
     for (const LedgerEntry& e : entries) {
       Key& k = keys_[e.business_key];
       k.seqs.push_back(e.ledger_seq);
+      ++queued_;
       // A key that was idle becomes ready; one already queued or running keeps its place.
       if (k.seqs.size() == 1) make_ready(e.business_key, k, now);
     }
@@ -74,7 +77,11 @@ void Poster::enqueue_held(const std::vector<LedgerEntry>& entries) {
   for (const LedgerEntry& e : entries) {
     Key& k = keys_[e.business_key];
     k.seqs.push_back(e.ledger_seq);
-    if (k.seqs.size() == 1) k.held = true;
+    ++queued_;
+    if (k.seqs.size() == 1) {
+      k.held = true;
+      ++held_keys_;
+    }
   }
 }
 
@@ -148,6 +155,7 @@ void Poster::finish(const std::string& key, uint64_t seq, const LedgerRecord& re
   switch (outcome.kind) {
     case ErpOutcome::Kind::kPosted:
       k.seqs.pop_front();
+      --queued_;
       k.attempts = 0;
       k.lookup_first = false;
       attempted_.erase(seq);
@@ -160,6 +168,7 @@ void Poster::finish(const std::string& key, uint64_t seq, const LedgerRecord& re
       out.set_erp_id(outcome.erp_id);
       break;
     case ErpOutcome::Kind::kRejected:
+      if (!k.held) ++held_keys_;
       k.held = true;
       ++stats_.held;
       out.set_kind(v1::EventOutcome::HELD);
@@ -238,14 +247,13 @@ void Poster::worker() {
 }
 
 PosterStats Poster::stats() const {
+  // Counters kept as work moves, so a status probe never walks every key.
   std::lock_guard lock(mu_);
   PosterStats s = stats_;
   s.keys = keys_.size();
-  for (const auto& [key, k] : keys_) {
-    s.queued += k.seqs.size();
-    if (k.held) ++s.blocked_keys;
-    if (!k.busy && !k.held && k.not_before > clock_.mono_ms()) ++s.delayed_keys;
-  }
+  s.queued = queued_;
+  s.blocked_keys = held_keys_;
+  s.delayed_keys = delayed_.size();
   s.in_progress = active_;
   s.concurrency_limit = limit_;
   s.max_concurrency = options_.max_concurrency;

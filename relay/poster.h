@@ -106,6 +106,8 @@ class Poster {
   int limit_;
   int active_ = 0;
   int successes_in_row_ = 0;
+  uint64_t queued_ = 0;      // events in all key queues
+  uint64_t held_keys_ = 0;   // keys whose head is held
   bool stopping_ = false;
   PosterStats stats_;
   std::vector<std::thread> workers_;

@@ -42,6 +42,7 @@ std::string UplinkBatchWriter::finish(int64_t sent_at_ms) {
   varint(out_, (4 << 3) | 0);
   varint(out_, static_cast<uint64_t>(sent_at_ms));
   std::string done = std::move(out_);
+  out_.reserve(done.capacity());  // the next batch is likely as large
   out_ = header_;
   events_ = 0;
   return done;

@@ -339,3 +339,37 @@ TEST(Ledger, SeveralBatchesInOneCallEachGetTheirOwnResult) {
   UNSIGNED_LONGS_EQUAL(3, (*r)[2].acked_through);  // sees the first batch of its stream
   LONGS_EQUAL(1, (*r)[2].fresh.size());
 }
+
+TEST(Ledger, PostedIdsAreForgottenAfterTheRetentionPendingOnesNever) {
+  LedgerOptions o;
+  o.dedup_retention = Millis(60'000);
+  ledger.reset();
+  ledger = std::move(Ledger::open(*store, *committer, clock, o).value());
+  IntakeResult r = take(batch("site-a", "e1", run_of("site-a", 1, 3)));
+  CHECK(ledger->mark_posted(r.fresh[0].ledger_seq, "site-a-ev-1", "701").ok());
+  CHECK(ledger->mark_posted(r.fresh[1].ledger_seq, "site-a-ev-2", "702").ok());
+  LONGS_EQUAL(0, *ledger->prune_posted_ids());  // not old enough
+  clock.advance(Millis(61'000));
+  LONGS_EQUAL(2, *ledger->prune_posted_ids());
+  STRCMP_EQUAL("", ledger->state_of("site-a-ev-1")->c_str());
+  STRCMP_EQUAL("pending", ledger->state_of("site-a-ev-3")->c_str());  // still in custody: kept
+  // A very late resend under a new journal is taken again; the ERP's external id check is the backstop.
+  IntakeResult again = take(batch("site-a", "e2", {adjustment("site-a", 1, "site-a-ev-1", "k")}));
+  LONGS_EQUAL(1, again.fresh.size());
+  LONGS_EQUAL(0, *ledger->prune_posted_ids());
+}
+
+TEST(Ledger, AUsedUpDiskAllowanceRefusesIntakeButStillRecordsOutcomes) {
+  IntakeResult r = take(batch("site-a", "e1", run_of("site-a", 1, 2)));
+  LedgerOptions o;
+  o.max_bytes = 1;  // already used up
+  ledger.reset();
+  ledger = std::move(Ledger::open(*store, *committer, clock, o).value());
+  v1::UplinkBatch more = batch("site-a", "e1", run_of("site-a", 3, 4));
+  Result<std::vector<IntakeResult>> refused = ledger->accept({&more});
+  CHECK_FALSE(refused.ok());
+  LONGS_EQUAL(static_cast<int>(Code::kResourceExhausted), static_cast<int>(refused.status().code()));
+  LONGS_EQUAL(2, ledger->high_water("site-a", "e1"));  // nothing acknowledged: the site resends later
+  CHECK(ledger->mark_posted(r.fresh[0].ledger_seq, "site-a-ev-1", "701").ok());
+  STRCMP_EQUAL("posted", ledger->state_of("site-a-ev-1")->c_str());
+}
