@@ -2,7 +2,7 @@
 
 #include <cstdio>
 #include <random>
-#include <unordered_set>
+#include <algorithm>
 
 #include "platform/core/log.h"
 
@@ -129,6 +129,19 @@ Result<std::vector<AppendResult>> Journal::append(std::vector<v1::Event>& events
     events[i].set_accepted_at_ms(now);
     events[i].SerializeToString(&bytes[i]);
   }
+  // The same id twice in one request: every occurrence after the first is a
+  // duplicate of it (found by sorting, without an allocation per event).
+  std::vector<bool> in_batch_dup(events.size(), false);
+  if (events.size() > 1) {
+    std::vector<size_t> order(events.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return events[a].event_id() != events[b].event_id() ? events[a].event_id() < events[b].event_id() : a < b;
+    });
+    for (size_t k = 1; k < order.size(); ++k) {
+      if (events[order[k]].event_id() == events[order[k - 1]].event_id()) in_batch_dup[order[k]] = true;
+    }
+  }
   std::vector<size_t> plain_size(events.size());
   for (size_t i = 0; i < events.size(); ++i) plain_size[i] = bytes[i].size();
   std::vector<AppendResult> results(events.size());
@@ -141,40 +154,52 @@ Result<std::vector<AppendResult>> Journal::append(std::vector<v1::Event>& events
         Result<uint64_t> acked = get_u64(txn, meta_, kAckedKey);
         if (!last.ok()) return last.status();
         if (!acked.ok()) return acked.status();
-        // Check everything before writing anything (the GroupCommitter contract).
-        std::unordered_set<std::string_view> in_batch;
-        uint64_t fresh = 0;
-        std::string v;
-        for (size_t i = 0; i < events.size(); ++i) {
-          results[i] = {};
-          const std::string& id = events[i].event_id();
-          Status g = txn.get(ids_, id, &v);
-          if (g.ok()) {
-            results[i] = {decode_u64_key(v), true};
-          } else if (g.code() != Code::kNotFound) {
-            return g;
-          } else if (!in_batch.insert(id).second) {
-            results[i].duplicate = true;  // seq filled in below from its first occurrence
-          } else {
-            ++fresh;
+        // Check before writing anything (the GroupCommitter contract): room for
+        // every event that may be new. Only when that fails is it worth looking
+        // up which ones really are (a retry of accepted events must still answer).
+        const uint64_t held = *last - *acked;
+        uint64_t candidates = 0;
+        for (size_t i = 0; i < events.size(); ++i) candidates += in_batch_dup[i] ? 0 : 1;
+        if (held + candidates > options_.max_events) {
+          uint64_t fresh = 0;
+          std::string v;
+          for (size_t i = 0; i < events.size(); ++i) {
+            if (in_batch_dup[i]) continue;
+            Status g = txn.get(ids_, events[i].event_id(), &v);
+            if (g.code() == Code::kNotFound) {
+              ++fresh;
+            } else if (!g.ok()) {
+              return g;
+            }
+          }
+          if (held + fresh > options_.max_events) {
+            return Status::ResourceExhausted("the journal is full: " + std::to_string(held) + " of " +
+                                             std::to_string(options_.max_events) +
+                                             " events wait for the relay; retry later");
           }
         }
-        const uint64_t held = *last - *acked;
-        if (held + fresh > options_.max_events) {
-          return Status::ResourceExhausted("the journal is full: " + std::to_string(held) + " of " +
-                                           std::to_string(options_.max_events) +
-                                           " events wait for the relay; retry later");
-        }
         uint64_t seq = *last;
+        std::string existing;
         for (size_t i = 0; i < events.size(); ++i) {
-          if (results[i].duplicate) continue;
+          results[i] = {};
+          if (in_batch_dup[i]) {
+            results[i].duplicate = true;  // seq filled in below from its first occurrence
+            continue;
+          }
+          // One lookup does both: record the id, or learn it was journaled before.
+          Status p = txn.put_new(ids_, events[i].event_id(), encode_u64_key(seq + 1), &existing);
+          if (p.code() == Code::kAlreadyExists) {
+            results[i] = {decode_u64_key(existing), true};
+            continue;
+          }
+          SB_RETURN_IF_ERROR(p);
           ++seq;
           append_varint(bytes[i], (3 << 3) | 0);  // field 3 (seq), varint
           append_varint(bytes[i], seq);
-          SB_RETURN_IF_ERROR(txn.put(events_, encode_u64_key(seq), bytes[i]));
-          SB_RETURN_IF_ERROR(txn.put(ids_, events[i].event_id(), encode_u64_key(seq)));
+          SB_RETURN_IF_ERROR(txn.put_last(events_, encode_u64_key(seq), bytes[i]));
           results[i].seq = seq;
         }
+        std::string v;
         for (size_t i = 0; i < events.size(); ++i) {
           if (results[i].duplicate && results[i].seq == 0) {
             SB_RETURN_IF_ERROR(txn.get(ids_, events[i].event_id(), &v));

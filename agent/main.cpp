@@ -134,7 +134,7 @@ int run(const Config& cfg) {
   log::info("agent", "stopping", {{"signal", sig}});
   (*server)->stop();  // no new intake; requests in progress finish (their events are durable)
   forwarder.stop();
-  transport->publish(v1::state_topic(site), Forwarder::offline_state(site, version), 1, true);
+  (void)transport->publish(v1::state_topic(site), Forwarder::offline_state(site, version), 1, true);
   transport->stop();
   stopping = true;
   pruner.join();

@@ -52,10 +52,24 @@ class ReadTxn {
 class WriteTxn : public ReadTxn {
  public:
   virtual Status put(TableId table, std::string_view key, std::string_view value) = 0;
+  // Puts `key` only if it is absent (one lookup, not two). AlreadyExists, with
+  // the stored value copied into *existing (when not null), if it is there.
+  virtual Status put_new(TableId table, std::string_view key, std::string_view value, std::string* existing) {
+    Status g = get(table, key, existing ? existing : &scratch_);
+    if (g.ok()) return Status::AlreadyExists("the key exists");
+    if (g.code() != Code::kNotFound) return g;
+    return put(table, key, value);
+  }
+  // Puts a key greater than every key in the table (a log's next entry), which
+  // the LMDB store writes without searching. InvalidArgument if it is not greater.
+  virtual Status put_last(TableId table, std::string_view key, std::string_view value) { return put(table, key, value); }
   // Deletes `key`; NotFound when it was absent (callers may ignore that).
   virtual Status del(TableId table, std::string_view key) = 0;
   // Durable commit. After it returns (either way) the transaction is finished.
   virtual Status commit() = 0;
+
+ private:
+  std::string scratch_;
 };
 
 struct StoreStats {

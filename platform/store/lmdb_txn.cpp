@@ -213,6 +213,28 @@ class LmdbWriteTxn final : public WriteTxn {
     int rc = mdb_put(txn_, t.handle, &k, &v, 0);
     return rc == 0 ? Status::Ok() : fail(to_status(rc, "put"));
   }
+  Status put_new(TableId t, std::string_view key, std::string_view value, std::string* existing) override {
+    SB_RETURN_IF_ERROR(usable());
+    SB_RETURN_IF_ERROR(env_.check(t, key));
+    MDB_val k = val(key);
+    MDB_val v = val(value);
+    int rc = mdb_put(txn_, t.handle, &k, &v, MDB_NOOVERWRITE);
+    if (rc == MDB_KEYEXIST) {  // v now points at the stored value
+      if (existing) existing->assign(static_cast<const char*>(v.mv_data), v.mv_size);
+      return Status::AlreadyExists("the key exists");
+    }
+    return rc == 0 ? Status::Ok() : fail(to_status(rc, "put_new"));
+  }
+  Status put_last(TableId t, std::string_view key, std::string_view value) override {
+    SB_RETURN_IF_ERROR(usable());
+    SB_RETURN_IF_ERROR(env_.check(t, key));
+    MDB_val k = val(key);
+    MDB_val v = val(value);
+    int rc = mdb_put(txn_, t.handle, &k, &v, MDB_APPEND);
+    // Out of order is the caller's mistake, and LMDB leaves the transaction usable.
+    if (rc == MDB_KEYEXIST) return Status::InvalidArgument("put_last: the key is not greater than the last key");
+    return rc == 0 ? Status::Ok() : fail(to_status(rc, "put_last"));
+  }
   Status del(TableId t, std::string_view key) override {
     SB_RETURN_IF_ERROR(usable());
     SB_RETURN_IF_ERROR(env_.check(t, key));

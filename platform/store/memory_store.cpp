@@ -71,6 +71,7 @@ class MemTxn final : public WriteTxn {
   Status scan_back(TableId t, std::string_view from, const Visit& visit) override;
   Result<uint64_t> count(TableId t) override;
   Status put(TableId t, std::string_view key, std::string_view value) override;
+  Status put_last(TableId t, std::string_view key, std::string_view value) override;
   Status del(TableId t, std::string_view key) override;
   Status commit() override;
 
@@ -294,6 +295,16 @@ Status MemTxn::put(TableId t, std::string_view key, std::string_view value) {
   SB_RETURN_IF_ERROR(check_key(key));
   writable_overlay(t).insert_or_assign(std::string(key), std::string(value));
   return Status::Ok();
+}
+
+Status MemTxn::put_last(TableId t, std::string_view key, std::string_view value) {
+  bool greater = true;
+  SB_RETURN_IF_ERROR(scan_back(t, "", [&](std::string_view last, std::string_view) {
+    greater = key > last;
+    return false;
+  }));
+  if (!greater) return Status::InvalidArgument("put_last: the key is not greater than the last key");
+  return put(t, key, value);
 }
 
 Status MemTxn::del(TableId t, std::string_view key) {

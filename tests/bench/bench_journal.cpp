@@ -69,19 +69,22 @@ int main(int argc, char** argv) {
   {
     Setup s;
     uint64_t n = 0;
+    double in_append = 0;  // making the test events is not the journal's work: time append() alone
     auto t0 = std::chrono::steady_clock::now();
     while (since(t0) < seconds) {
       std::vector<v1::Event> batch;
       batch.reserve(1000);
       for (int k = 0; k < 1000; ++k) batch.push_back(event(n++));
+      auto a0 = std::chrono::steady_clock::now();
       if (!s.journal->append(batch).ok()) {
         std::fprintf(stderr, "append failed\n");
         return 1;
       }
+      in_append += since(a0);
     }
     double t = since(t0);
-    std::printf("journal, 1 thread x 1,000 events per append (durable): %.0f events/s (%llu events, %.1f s, %llu commits)\n",
-                n / t, static_cast<unsigned long long>(n), t, static_cast<unsigned long long>(s.committer->commits()));
+    std::printf("journal, 1 thread x 1,000 events per append (durable): %.0f events/s in append() (%llu events, %llu commits; %.0f events/s counting test-event creation)\n",
+                n / in_append, static_cast<unsigned long long>(n), static_cast<unsigned long long>(s.committer->commits()), n / t);
   }
   {
     Setup s;

@@ -156,6 +156,14 @@ int main(int argc, char** argv) {
     for (auto& t : fill) t.join();
   }
   const double to_drain = backlog(stack);
+  {
+    Result<Json> st = stack.agent_status();
+    if (st.ok()) {
+      double disk = st->find("journal")->find("disk_bytes")->as_double();
+      std::printf("%-48s %9.0f MiB in use for %.0f events: %.0f bytes per waiting event (ids included)\n",
+                  "journal on disk", disk / 1048576.0, to_drain, disk / std::max(1.0, to_drain));
+    }
+  }
   Rss before = rss_of(stack.agent().pid());
   std::printf("%-48s %6ld KiB (anon %ld KiB, file-backed %ld KiB), backlog %.0f events\n", "agent RSS, backlog held",
               before.total_kb, before.anon_kb, before.file_kb, to_drain);

@@ -73,6 +73,36 @@ STORE_TEST(PutGetDelAndNotFound) {
   STRCMP_EQUAL("<NOT_FOUND>", committed(s, table(s, "other"), "a").c_str());
 }
 
+STORE_TEST(PutNewWritesOnlyAbsentKeysAndReportsTheStoredValue) {
+  KvStore& s = sut.store();
+  TableId t = table(s, "t");
+  CHECK_OK(put_all(s, t, {{"a", "first"}}));
+  auto w = s.write();
+  CHECK_OK(w.status());
+  std::string existing;
+  CHECK_CODE(Code::kAlreadyExists, (*w)->put_new(t, "a", "second", &existing));
+  STRCMP_EQUAL("first", existing.c_str());
+  CHECK_OK((*w)->put_new(t, "b", "new", &existing));
+  CHECK_CODE(Code::kAlreadyExists, (*w)->put_new(t, "b", "again", nullptr));  // sees its own write
+  CHECK_OK((*w)->commit());  // a refused put_new does not spoil the transaction
+  STRCMP_EQUAL("first", committed(s, t, "a").c_str());
+  STRCMP_EQUAL("new", committed(s, t, "b").c_str());
+}
+
+STORE_TEST(PutLastAppendsInOrderAndRefusesAKeyOutOfOrder) {
+  KvStore& s = sut.store();
+  TableId t = table(s, "log");
+  auto w = s.write();
+  CHECK_OK(w.status());
+  for (uint64_t i = 1; i <= 100; ++i) CHECK_OK((*w)->put_last(t, encode_u64_key(i), record_for(i)));
+  CHECK_CODE(Code::kInvalidArgument, (*w)->put_last(t, encode_u64_key(50), "late"));
+  CHECK_CODE(Code::kInvalidArgument, (*w)->put_last(t, encode_u64_key(100), "same"));
+  CHECK_OK((*w)->put_last(t, encode_u64_key(101), record_for(101)));
+  CHECK_OK((*w)->commit());
+  UNSIGNED_LONGS_EQUAL(101, committed_count(s, t));
+  CHECK_TRUE(record_for(50) == committed(s, t, encode_u64_key(50)));
+}
+
 STORE_TEST(BadKeysAndTablesAreRefusedWithoutSpoilingTheTransaction) {
   KvStore& s = sut.store();
   TableId t = table(s, "t");
