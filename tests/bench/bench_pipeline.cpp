@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
   o.bin_dir = bin_dir;
   o.erp_latency_ms = 500;  // the ERP stays slow and out of the way: this measures agent -> relay
   o.agent_settings = {"journal.max_events = 20000000", "journal.initial_map = 1GiB", "journal.max_map = 16GiB",
-                      "intake.threads = 16"};
+                      "intake.threads = 64"};
   o.relay_settings = {"erp.max_concurrency = 1", "ledger.initial_map = 2GiB"};
   e2e::Stack stack(o);
   // The broker is not started yet: the agent journals, and waits.
@@ -114,6 +114,11 @@ int main(int argc, char** argv) {
     return event_json("single:" + std::to_string(c) + ":" + std::to_string(n), n);
   });
   report("HTTP intake, 1 event/request, 8 connections", single, 1);
+  // Each request waits for an fsync; more requests in flight share each one.
+  bench::LoadResult wide = bench::run_http_load(port, "/v1/events", 64, seconds, [](int c, uint64_t n) {
+    return event_json("wide:" + std::to_string(c) + ":" + std::to_string(n), n);
+  });
+  report("HTTP intake, 1 event/request, 64 connections", wide, 1);
 
   auto batch_body = [](const std::string& prefix, int size) {
     return [prefix, size](int c, uint64_t n) {
