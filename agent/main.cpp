@@ -7,7 +7,9 @@
 #include "agent/journal.h"
 #include "agent/settings.h"
 #include "platform/core/log.h"
+#include "platform/core/periodic.h"
 #include "platform/core/program.h"
+#include "platform/mqtt/mqtt_settings.h"
 #include "platform/mqtt/transport.h"
 #include "platform/store/group_commit.h"
 
@@ -48,21 +50,11 @@ int run(const Config& cfg) {
   Result<std::unique_ptr<Journal>> journal = Journal::open(**store, committer, clock, jo);
   if (!journal.ok()) return fail("cannot open the journal", journal.status());
 
-  Result<std::string> mqtt_password = read_secret_file(cfg.str("mqtt.password_file"));
   Result<std::string> uplink_token = read_secret_file(cfg.str("relay.token_file"));
-  if (!mqtt_password.ok()) return fail("mqtt.password_file", mqtt_password.status());
   if (!uplink_token.ok()) return fail("relay.token_file", uplink_token.status());
-
-  MqttOptions mo;
-  mo.server_uri = cfg.str("mqtt.server_uri");
-  mo.client_id = cfg.str("mqtt.client_id").empty() ? "agent-" + site : cfg.str("mqtt.client_id");
-  mo.username = cfg.str("mqtt.username");
-  mo.password = *mqtt_password;
-  mo.keepalive = cfg.duration("mqtt.keepalive");
-  mo.tls.ca_file = cfg.str("mqtt.ca_file");
-  mo.tls.cert_file = cfg.str("mqtt.cert_file");
-  mo.tls.key_file = cfg.str("mqtt.key_file");
-  mo.tls.enabled = !mo.tls.ca_file.empty() || !mo.tls.cert_file.empty();
+  Result<MqttOptions> mqtt = mqtt_options_from(cfg, "agent-" + site);
+  if (!mqtt.ok()) return fail("MQTT settings", mqtt.status());
+  MqttOptions& mo = *mqtt;
   mo.will = {v1::state_topic(site), Forwarder::offline_state(site, version), 1, true};
   std::unique_ptr<MessageTransport> transport = make_paho_transport(mo);
 
@@ -115,15 +107,9 @@ int run(const Config& cfg) {
   forwarder.start();
 
   // Forget old dedup ids now and then; cheap, and keeps the journal's size bounded.
-  std::atomic<bool> stopping{false};
-  std::thread pruner([&] {
-    for (int tick = 0; !stopping; ++tick) {
-      if (tick % 600 == 0) {
-        Result<uint64_t> n = (*journal)->prune_ids();
-        if (n.ok() && *n > 0) log::info("journal", "forgot old event ids", {{"count", *n}});
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+  Periodic pruner(Millis(60'000), [&] {
+    Result<uint64_t> n = (*journal)->prune_ids();
+    if (n.ok() && *n > 0) log::info("journal", "forgot old event ids", {{"count", *n}});
   });
 
   const std::string url = "http://" + so.bind_address + ":" + std::to_string((*server)->port());
@@ -136,8 +122,7 @@ int run(const Config& cfg) {
   forwarder.stop();
   (void)transport->publish(v1::state_topic(site), Forwarder::offline_state(site, version), 1, true);
   transport->stop();
-  stopping = true;
-  pruner.join();
+  pruner.stop();
   committer.stop();
   log::info("agent", "stopped");
   return 0;

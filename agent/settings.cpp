@@ -1,5 +1,7 @@
 #include "agent/settings.h"
 
+#include "platform/mqtt/mqtt_settings.h"
+
 namespace sb::agent {
 namespace {
 
@@ -28,7 +30,8 @@ std::string log_level(const std::string& v) {
 }  // namespace
 
 const SettingTable& agent_settings() {
-  static const SettingTable table = {
+  static const SettingTable table = [] {
+    SettingTable t = {
       {"site.id", SettingType::kString, "", "This site's id. Names its MQTT topics and must match its certificate identity.", site_id_check},
       {"journal.path", SettingType::kPath, "/var/lib/stockbridge/agent/journal", "Directory of the LMDB journal.", not_empty},
       {"journal.max_events", SettingType::kInt, "10000000", "Hard cap of events waiting for the relay. Beyond it intake answers 503 (Clarus retries); nothing accepted is dropped.", positive},
@@ -40,14 +43,6 @@ const SettingTable& agent_settings() {
       {"intake.threads", SettingType::kInt, "16", "Connections served at once.", positive},
       {"intake.max_body", SettingType::kBytes, "8MiB", "Largest request body; larger requests answer 413."},
       {"intake.max_batch_events", SettingType::kInt, "10000", "Most events in one batch request.", positive},
-      {"mqtt.server_uri", SettingType::kString, "tcp://127.0.0.1:1883", "Broker address: tcp://host:port, or ssl://host:port for TLS.", not_empty},
-      {"mqtt.client_id", SettingType::kString, "", "MQTT client id; default agent-<site.id>."},
-      {"mqtt.username", SettingType::kString, "", "MQTT user name, if the broker wants one."},
-      {"mqtt.password_file", SettingType::kPath, "", "File holding the MQTT password."},
-      {"mqtt.ca_file", SettingType::kPath, "", "CA certificate(s) that sign the broker's certificate (TLS)."},
-      {"mqtt.cert_file", SettingType::kPath, "", "This site's client certificate (TLS)."},
-      {"mqtt.key_file", SettingType::kPath, "", "This site's private key (TLS); it never leaves the gateway."},
-      {"mqtt.keepalive", SettingType::kDuration, "20s", "MQTT keepalive; a dead link is noticed within about 1.5x this."},
       {"forward.batch_events", SettingType::kInt, "1000", "Most events in one uplink batch.", positive},
       {"forward.batch_bytes", SettingType::kBytes, "512KiB", "Most bytes in one uplink batch."},
       {"forward.window", SettingType::kInt, "16", "Batches sent but not yet acknowledged.", positive},
@@ -59,7 +54,11 @@ const SettingTable& agent_settings() {
       {"relay.ca_file", SettingType::kPath, "", "CA certificate(s) for the relay's HTTPS certificate."},
       {"relay.https_fallback_after", SettingType::kDuration, "60s", "How long MQTT must be unreachable before batches go by HTTPS."},
       {"log.level", SettingType::kString, "info", "debug, info, warn or error.", log_level},
-  };
+    };
+    SettingTable mqtt = mqtt_settings("MQTT client id; default agent-<site.id>.");
+    t.insert(t.begin() + 11, mqtt.begin(), mqtt.end());  // after the intake settings
+    return t;
+  }();
   return table;
 }
 

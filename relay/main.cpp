@@ -4,7 +4,9 @@
 #include <thread>
 
 #include "platform/core/log.h"
+#include "platform/core/periodic.h"
 #include "platform/core/program.h"
+#include "platform/mqtt/mqtt_settings.h"
 #include "platform/http/http.h"
 #include "platform/mqtt/transport.h"
 #include "platform/store/group_commit.h"
@@ -50,10 +52,8 @@ int run(const Config& cfg) {
 
   Result<std::string> erp_token = read_secret_file(cfg.str("erp.token_file"));
   Result<std::string> uplink_token = read_secret_file(cfg.str("uplink.token_file"));
-  Result<std::string> mqtt_password = read_secret_file(cfg.str("mqtt.password_file"));
   if (!erp_token.ok()) return fail("erp.token_file", erp_token.status());
   if (!uplink_token.ok()) return fail("uplink.token_file", uplink_token.status());
-  if (!mqtt_password.ok()) return fail("mqtt.password_file", mqtt_password.status());
 
   std::unique_ptr<HttpClient> erp_http = make_poco_http_client({});
   NetSuiteOptions no;
@@ -65,16 +65,9 @@ int run(const Config& cfg) {
   (void)parse_location_map(cfg.str("erp.location_map"), &no.location_map);  // validated by the settings table
   NetSuiteConnector erp(*erp_http, no);
 
-  MqttOptions mo;
-  mo.server_uri = cfg.str("mqtt.server_uri");
-  mo.client_id = cfg.str("mqtt.client_id").empty() ? relay_id : cfg.str("mqtt.client_id");
-  mo.username = cfg.str("mqtt.username");
-  mo.password = *mqtt_password;
-  mo.keepalive = cfg.duration("mqtt.keepalive");
-  mo.tls.ca_file = cfg.str("mqtt.ca_file");
-  mo.tls.cert_file = cfg.str("mqtt.cert_file");
-  mo.tls.key_file = cfg.str("mqtt.key_file");
-  mo.tls.enabled = !mo.tls.ca_file.empty() || !mo.tls.cert_file.empty();
+  Result<MqttOptions> mqtt = mqtt_options_from(cfg, relay_id);
+  if (!mqtt.ok()) return fail("MQTT settings", mqtt.status());
+  const MqttOptions& mo = *mqtt;
   std::unique_ptr<MessageTransport> transport = make_paho_transport(mo);
 
   PosterOptions po;
@@ -125,20 +118,13 @@ int run(const Config& cfg) {
   log::info("relay", "started", {{"relay", relay_id}, {"version", STOCKBRIDGE_VERSION}, {"status", url + "/api/status"},
                                  {"broker", mo.server_uri}, {"erp", no.base_url}, {"ledger", lo.path}});
   // Forget posted ids past their retention now and then (cheap; bounds the ledger).
-  std::atomic<bool> stopping{false};
-  std::thread pruner([&] {
-    for (int tick = 0; !stopping; ++tick) {
-      if (tick % 600 == 0) {
-        Result<uint64_t> n = (*ledger)->prune_posted_ids();
-        if (n.ok() && *n > 0) log::info("ledger", "forgot ids of events posted long ago", {{"count", *n}});
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+  Periodic pruner(Millis(60'000), [&] {
+    Result<uint64_t> n = (*ledger)->prune_posted_ids();
+    if (n.ok() && *n > 0) log::info("ledger", "forgot ids of events posted long ago", {{"count", *n}});
   });
   int sig = wait_for_shutdown_signal();
   log::info("relay", "stopping", {{"signal", sig}});
-  stopping = true;
-  pruner.join();
+  pruner.stop();
   (*server)->stop();
   transport->stop();  // no new batches
   uplink.stop();

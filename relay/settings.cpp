@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "platform/mqtt/mqtt_settings.h"
 #include "relay/netsuite_connector.h"
 
 namespace sb::relay {
@@ -30,20 +31,13 @@ std::string log_level(const std::string& v) {
 }  // namespace
 
 const SettingTable& relay_settings() {
-  static const SettingTable table = {
+  static const SettingTable table = [] {
+    SettingTable t = {
       {"relay.id", SettingType::kString, "relay-1", "This relay's name (its MQTT client id unless mqtt.client_id is set).", not_empty},
       {"ledger.path", SettingType::kPath, "/var/lib/stockbridge/relay/ledger", "Directory of the LMDB ledger.", not_empty},
       {"ledger.initial_map", SettingType::kBytes, "256MiB", "Initial LMDB map size; it doubles as needed up to ledger.max_map."},
       {"ledger.max_map", SettingType::kBytes, "64GiB", "Disk the ledger may use; beyond it batches are not taken (sites keep them and resend). The file may grow 5% (at least 64MiB) past it so that recording outcomes always has room."},
       {"ledger.dedup_retention", SettingType::kDuration, "30d", "How long a posted event's id is remembered, so a late resend is recognised (beyond it, the ERP's external-id check)."},
-      {"mqtt.server_uri", SettingType::kString, "tcp://127.0.0.1:1883", "Broker address: tcp://host:port, or ssl://host:port for TLS.", not_empty},
-      {"mqtt.client_id", SettingType::kString, "", "MQTT client id; default relay.id."},
-      {"mqtt.username", SettingType::kString, "", "MQTT user name, if the broker wants one."},
-      {"mqtt.password_file", SettingType::kPath, "", "File holding the MQTT password."},
-      {"mqtt.ca_file", SettingType::kPath, "", "CA certificate(s) that sign the broker's certificate (TLS)."},
-      {"mqtt.cert_file", SettingType::kPath, "", "The relay's client certificate (TLS)."},
-      {"mqtt.key_file", SettingType::kPath, "", "The relay's private key (TLS)."},
-      {"mqtt.keepalive", SettingType::kDuration, "20s", "MQTT keepalive."},
       {"http.bind", SettingType::kString, "127.0.0.1", "Address of the HTTPS uplink and status API."},
       {"http.port", SettingType::kInt, "8490", "Port of the HTTPS uplink and status API."},
       {"http.threads", SettingType::kInt, "16", "Connections served at once.", positive},
@@ -62,7 +56,11 @@ const SettingTable& relay_settings() {
       {"poster.raise_after", SettingType::kInt, "20", "Successful posts in a row before concurrency grows back by one after a 429.", positive},
       {"outcomes.flush_interval", SettingType::kDuration, "200ms", "How often posting outcomes are sent back to the sites."},
       {"log.level", SettingType::kString, "info", "debug, info, warn or error.", log_level},
-  };
+    };
+    SettingTable mqtt = mqtt_settings("MQTT client id; default relay.id.");
+    t.insert(t.begin() + 5, mqtt.begin(), mqtt.end());  // after the ledger settings
+    return t;
+  }();
   return table;
 }
 
