@@ -56,6 +56,11 @@ std::string invalid_reason(const v1::Event& e, const std::string& site) {
 
 }  // namespace
 
+std::string scheduling_key(const v1::Event& e, uint64_t ledger_seq) {
+  if (e.business_key().empty()) return "invalid:" + std::to_string(ledger_seq);
+  return e.site_id() + '/' + e.business_key();
+}
+
 Result<std::unique_ptr<Ledger>> Ledger::open(KvStore& store, GroupCommitter& committer, const Clock& clock,
                                              LedgerOptions options) {
   std::unique_ptr<Ledger> l(new Ledger(store, committer, clock, options));
@@ -150,12 +155,12 @@ Result<std::vector<IntakeResult>> Ledger::accept(const std::vector<const v1::Upl
             SB_RETURN_IF_ERROR(txn.put(events_, key, frame(r.epoch, bytes)));
             if (reason.empty()) {
               SB_RETURN_IF_ERROR(txn.put(ids_, id, id_value('P', seq)));
-              r.fresh.push_back({seq, e.business_key()});
+              r.fresh.push_back({seq, scheduling_key(e, seq)});
             } else {
               SB_RETURN_IF_ERROR(txn.put(ids_, id, id_value('H', seq)));
               SB_RETURN_IF_ERROR(txn.put(held_, key, "invalid event from the agent: " + reason));
               // It blocks its own business key, as any held event does (order per key).
-              r.held.push_back({seq, e.business_key().empty() ? "invalid:" + std::to_string(seq) : e.business_key()});
+              r.held.push_back({seq, scheduling_key(e, seq)});
             }
             ++seq;
           }

@@ -30,10 +30,15 @@
 
 namespace sb::relay {
 
+// The key the poster orders an event by: its business key within its site, so
+// one site's held event never holds up another site's work. Events without a
+// usable key (held at intake) get one of their own.
+std::string scheduling_key(const v1::Event& e, uint64_t ledger_seq);
+
 // One event in custody, as the poster needs to know it.
 struct LedgerEntry {
   uint64_t ledger_seq = 0;
-  std::string business_key;
+  std::string key;  // scheduling_key(): the order it posts in
 };
 
 struct IntakeResult {

@@ -23,8 +23,7 @@ Status Poster::load() {
   std::lock_guard lock(mu_);
   uint64_t n = 0, held = 0, attempted = 0;
   Status s = ledger_.scan_open([&](uint64_t seq, const LedgerRecord& rec) {
-    std::string key = rec.held && rec.event.business_key().empty() ? "invalid:" + std::to_string(seq)
-                                                                    : rec.event.business_key();
+    std::string key = scheduling_key(rec.event, seq);
     Key& k = keys_[key];
     k.seqs.push_back(seq);
     ++queued_;
@@ -62,11 +61,11 @@ void Poster::enqueue(const std::vector<LedgerEntry>& entries) {
     std::lock_guard lock(mu_);
     const int64_t now = clock_.mono_ms();
     for (const LedgerEntry& e : entries) {
-      Key& k = keys_[e.business_key];
+      Key& k = keys_[e.key];
       k.seqs.push_back(e.ledger_seq);
       ++queued_;
       // A key that was idle becomes ready; one already queued or running keeps its place.
-      if (k.seqs.size() == 1) make_ready(e.business_key, k, now);
+      if (k.seqs.size() == 1) make_ready(e.key, k, now);
     }
   }
   cv_.notify_all();
@@ -75,7 +74,7 @@ void Poster::enqueue(const std::vector<LedgerEntry>& entries) {
 void Poster::enqueue_held(const std::vector<LedgerEntry>& entries) {
   std::lock_guard lock(mu_);
   for (const LedgerEntry& e : entries) {
-    Key& k = keys_[e.business_key];
+    Key& k = keys_[e.key];
     k.seqs.push_back(e.ledger_seq);
     ++queued_;
     if (k.seqs.size() == 1) {

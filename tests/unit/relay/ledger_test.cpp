@@ -80,9 +80,9 @@ TEST(Ledger, ContiguousBatchesAreTakenInOrderAndAcknowledgedThroughTheirLastSeq)
   STRCMP_EQUAL("e1", r1.epoch.c_str());
   UNSIGNED_LONGS_EQUAL(3, r1.acked_through);
   LONGS_EQUAL(3, r1.fresh.size());
-  STRCMP_EQUAL("K1", r1.fresh[0].business_key.c_str());
-  STRCMP_EQUAL("K2", r1.fresh[1].business_key.c_str());
-  STRCMP_EQUAL("K1", r1.fresh[2].business_key.c_str());
+  STRCMP_EQUAL("site-a/K1", r1.fresh[0].key.c_str());
+  STRCMP_EQUAL("site-a/K2", r1.fresh[1].key.c_str());
+  STRCMP_EQUAL("site-a/K1", r1.fresh[2].key.c_str());
   CHECK(r1.fresh[0].ledger_seq < r1.fresh[1].ledger_seq);
   CHECK(r1.fresh[1].ledger_seq < r1.fresh[2].ledger_seq);
 
@@ -372,4 +372,12 @@ TEST(Ledger, AUsedUpDiskAllowanceRefusesIntakeButStillRecordsOutcomes) {
   LONGS_EQUAL(2, ledger->high_water("site-a", "e1"));  // nothing acknowledged: the site resends later
   CHECK(ledger->mark_posted(r.fresh[0].ledger_seq, "site-a-ev-1", "701").ok());
   STRCMP_EQUAL("posted", ledger->state_of("site-a-ev-1")->c_str());
+}
+
+TEST(Ledger, TheSameBusinessKeyAtTwoSitesIsTwoOrderingKeys) {
+  // One site's held event must never hold up another site's work.
+  IntakeResult a = take(batch("site-a", "e1", {adjustment("site-a", 1, "a-1", "stock:WH1:SKU-1")}));
+  IntakeResult b = take(batch("site-b", "e1", {adjustment("site-b", 1, "b-1", "stock:WH1:SKU-1")}));
+  STRCMP_EQUAL("site-a/stock:WH1:SKU-1", a.fresh[0].key.c_str());
+  STRCMP_EQUAL("site-b/stock:WH1:SKU-1", b.fresh[0].key.c_str());
 }
