@@ -1,5 +1,4 @@
 // stockbridge-agent: the composition root. Everything is wired here and only here.
-#include <iostream>
 #include <thread>
 
 #include "agent/agent_api.h"
@@ -22,11 +21,7 @@ namespace {
 using namespace sb;
 using namespace sb::agent;
 
-int fail(const std::string& what, const Status& s) {
-  log::error("agent", what, {{"error", s.to_string()}});
-  std::cerr << "stockbridge-agent: " << what << ": " << s.to_string() << "\n";
-  return 1;
-}
+int fail(const std::string& what, const Status& s) { return start_failure("stockbridge-agent", what, s); }
 
 int run(const Config& cfg) {
   const std::string site = cfg.str("site.id");
@@ -131,13 +126,5 @@ int run(const Config& cfg) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  sb::block_shutdown_signals();
-  int code = 0;
-  std::optional<sb::Config> cfg = sb::load_program_config(
-      argc, argv, {"stockbridge-agent", STOCKBRIDGE_VERSION, "the Stockbridge edge agent"},
-      sb::agent::agent_settings(), &code);
-  if (!cfg) return code;
-  sb::log::Level level;
-  if (sb::log::parse_level(cfg->str("log.level"), &level)) sb::log::set_level(level);
-  return run(*cfg);
+  return sb::run_program(argc, argv, {"stockbridge-agent", STOCKBRIDGE_VERSION, "the Stockbridge edge agent"}, sb::agent::agent_settings(), run);
 }

@@ -1,6 +1,5 @@
 // stockbridge-relay: the composition root. Everything is wired here and only here.
 #include <atomic>
-#include <iostream>
 #include <thread>
 
 #include "platform/core/log.h"
@@ -26,11 +25,7 @@ namespace {
 using namespace sb;
 using namespace sb::relay;
 
-int fail(const std::string& what, const Status& s) {
-  log::error("relay", what, {{"error", s.to_string()}});
-  std::cerr << "stockbridge-relay: " << what << ": " << s.to_string() << "\n";
-  return 1;
-}
+int fail(const std::string& what, const Status& s) { return start_failure("stockbridge-relay", what, s); }
 
 int run(const Config& cfg) {
   const Clock& clock = SystemClock::instance();
@@ -137,13 +132,5 @@ int run(const Config& cfg) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  sb::block_shutdown_signals();
-  int code = 0;
-  std::optional<sb::Config> cfg = sb::load_program_config(
-      argc, argv, {"stockbridge-relay", STOCKBRIDGE_VERSION, "the Stockbridge cloud relay"},
-      sb::relay::relay_settings(), &code);
-  if (!cfg) return code;
-  sb::log::Level level;
-  if (sb::log::parse_level(cfg->str("log.level"), &level)) sb::log::set_level(level);
-  return run(*cfg);
+  return sb::run_program(argc, argv, {"stockbridge-relay", STOCKBRIDGE_VERSION, "the Stockbridge cloud relay"}, sb::relay::relay_settings(), run);
 }

@@ -1,5 +1,7 @@
 #include "platform/core/program.h"
 
+#include "platform/core/log.h"
+
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -98,6 +100,25 @@ Result<std::string> read_secret_file(const std::string& path) {
   std::string s = ss.str();
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
   return s;
+}
+
+int run_program(int argc, char** argv, const ProgramInfo& info, const SettingTable& table,
+                const std::function<int(const Config&)>& run) {
+  block_shutdown_signals();  // before any thread starts, so all inherit the mask
+  int code = 0;
+  std::optional<Config> cfg = load_program_config(argc, argv, info, table, &code);
+  if (!cfg) return code;
+  for (const Setting& s : table) {
+    log::Level level;
+    if (s.name == "log.level" && log::parse_level(cfg->str("log.level"), &level)) log::set_level(level);
+  }
+  return run(*cfg);
+}
+
+int start_failure(const std::string& program, const std::string& what, const Status& status) {
+  log::error(program, what, {{"error", status.to_string()}});
+  std::fprintf(stderr, "%s: %s: %s\n", program.c_str(), what.c_str(), status.to_string().c_str());
+  return 1;
 }
 
 void block_shutdown_signals() {

@@ -10,6 +10,7 @@
 // Exit codes: 0 fine, 2 bad usage or bad config. Thread-safety: call from main only.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -38,5 +39,14 @@ Result<std::string> read_secret_file(const std::string& path);
 
 void block_shutdown_signals();
 int wait_for_shutdown_signal();
+
+// A whole program's main(): blocks the shutdown signals, loads the config
+// (handling --help, --check-config and the rest), applies a `log.level`
+// setting if the table has one, and calls run(config).
+int run_program(int argc, char** argv, const ProgramInfo& info, const SettingTable& table,
+                const std::function<int(const Config&)>& run);
+
+// Reports a start-up failure on stderr and in the log; returns the exit code 1.
+int start_failure(const std::string& program, const std::string& what, const Status& status);
 
 }  // namespace sb
