@@ -102,18 +102,6 @@ Status Journal::init() {
   return Status::Ok();
 }
 
-bool Journal::over_disk_allowance() const {
-  if (options_.max_bytes == 0) return false;
-  const int64_t now = clock_.mono_ms();
-  int64_t checked = disk_checked_mono_.load();
-  if (now - checked >= 250 && disk_checked_mono_.compare_exchange_strong(checked, now)) {
-    StoreStats s = store_.stats();
-    const uint64_t in_use = s.used_bytes > s.free_bytes ? s.used_bytes - s.free_bytes : 0;
-    over_disk_ = in_use >= options_.max_bytes;
-  }
-  return over_disk_.load();
-}
-
 Result<std::vector<AppendResult>> Journal::append(std::vector<v1::Event>& events) {
   if (over_disk_allowance()) {
     return Status::ResourceExhausted("the journal has used its disk allowance (journal.max_map): " +

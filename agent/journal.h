@@ -27,6 +27,7 @@
 
 #include "platform/core/clock.h"
 #include "platform/core/status.h"
+#include "platform/store/disk_allowance.h"
 #include "platform/store/group_commit.h"
 #include "platform/store/kv_store.h"
 #include "stockbridge/v1/wire.h"
@@ -82,7 +83,7 @@ class Journal {
 
   JournalStats stats() const;  // reads the oldest event: not for hot loops
   // True while the disk allowance (max_bytes) is used up. Refreshed at most every 250 ms.
-  bool over_disk_allowance() const;
+  bool over_disk_allowance() const { return disk_.used_up(); }
   uint64_t last_seq() const { return last_seq_.load(); }
   uint64_t acked_through() const { return acked_through_.load(); }
   const std::string& epoch() const { return epoch_; }
@@ -91,7 +92,7 @@ class Journal {
 
  private:
   Journal(KvStore& store, GroupCommitter& committer, const Clock& clock, JournalOptions options)
-      : store_(store), committer_(committer), clock_(clock), options_(options) {}
+      : store_(store), committer_(committer), clock_(clock), options_(options), disk_(store, clock, options.max_bytes) {}
   Status init();
   Result<uint64_t> prune_chunk(size_t max);
 
@@ -104,8 +105,7 @@ class Journal {
   std::atomic<uint64_t> last_seq_{0};
   std::atomic<uint64_t> acked_through_{0};
   std::function<void()> on_appended_;
-  mutable std::atomic<int64_t> disk_checked_mono_{-1'000'000};
-  mutable std::atomic<bool> over_disk_{false};
+  DiskAllowance disk_;
 };
 
 // The event_id of a serialized Event without parsing the whole message (the

@@ -10,6 +10,7 @@
 #include "platform/core/program.h"
 #include "platform/mqtt/mqtt_settings.h"
 #include "platform/mqtt/transport.h"
+#include "platform/store/disk_allowance.h"
 #include "platform/store/group_commit.h"
 
 #ifndef STOCKBRIDGE_VERSION
@@ -31,10 +32,10 @@ int run(const Config& cfg) {
   LmdbOptions store_options;
   store_options.path = cfg.str("journal.path");
   store_options.initial_map_bytes = cfg.bytes("journal.initial_map");
-  // journal.max_map is the allowance for events; the map itself may grow a
-  // little beyond it so that freeing acknowledged events never finds it full.
+  // journal.max_map is the allowance for events; the map may grow past it so
+  // that freeing acknowledged events never finds it full (disk_allowance.h).
   const uint64_t allowance = cfg.bytes("journal.max_map");
-  store_options.max_map_bytes = allowance + std::max<uint64_t>(64ull << 20, allowance / 20);
+  store_options.max_map_bytes = map_cap_for(allowance);
   Result<std::unique_ptr<KvStore>> store = open_lmdb_store(store_options);
   if (!store.ok()) return fail("cannot open the journal at " + store_options.path, store.status());
   GroupCommitter committer(**store);

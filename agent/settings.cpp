@@ -36,7 +36,7 @@ const SettingTable& agent_settings() {
       {"journal.path", SettingType::kPath, "/var/lib/stockbridge/agent/journal", "Directory of the LMDB journal.", not_empty},
       {"journal.max_events", SettingType::kInt, "10000000", "Hard cap of events waiting for the relay. Beyond it intake answers 503 (Clarus retries); nothing accepted is dropped.", positive},
       {"journal.initial_map", SettingType::kBytes, "64MiB", "Initial LMDB map size; it doubles as needed up to journal.max_map."},
-      {"journal.max_map", SettingType::kBytes, "8GiB", "Disk the journal may use for waiting events; beyond it intake answers 503. The file may grow up to 5% (at least 64MiB) past it so that freeing always has room. About 450 bytes per waiting event, plus about 80 bytes per remembered event id."},
+      {"journal.max_map", SettingType::kBytes, "8GiB", "Disk the journal may use for waiting events; beyond it intake answers 503. The file may grow up to 5% (at least 64MiB) past it so that freeing always has room. Measured: about 290 bytes per waiting ~200-byte event, its id included; ids stay for journal.dedup_retention after the relay took the event."},
       {"journal.dedup_retention", SettingType::kDuration, "7d", "How long an event id is remembered after the relay took it, so a late retry is still a duplicate."},
       {"intake.bind", SettingType::kString, "127.0.0.1", "Address the intake and status page listen on (0.0.0.0 for all interfaces)."},
       {"intake.port", SettingType::kInt, "8480", "Port of the intake API and status page."},

@@ -46,7 +46,7 @@ Json agent_status(AgentContext& ctx) {
   journal.set("oldest_unacked_at", time_or_null(js.oldest_accepted_ms));
   journal.set("oldest_unacked_age_s",
               Json::number(js.oldest_accepted_ms > 0 ? static_cast<double>(now - js.oldest_accepted_ms) / 1000.0 : 0.0));
-  journal.set("disk_bytes", num(ss.used_bytes > ss.free_bytes ? ss.used_bytes - ss.free_bytes : 0));
+  journal.set("disk_bytes", num(in_use_bytes(ss)));
   journal.set("file_bytes", num(ss.used_bytes));
   journal.set("map_bytes", num(ss.map_bytes));
   journal.set("max_map_bytes", num(ss.max_map_bytes));
@@ -130,7 +130,7 @@ HttpResponse metrics(AgentContext& ctx) {
   metric(o, "stockbridge_agent_journal_capacity_events", "gauge", "Hard cap of unacknowledged events.", d(js.capacity));
   metric(o, "stockbridge_agent_journal_last_seq", "counter", "Highest sequence number assigned.", d(js.last_seq));
   metric(o, "stockbridge_agent_journal_disk_bytes", "gauge", "Bytes of journal pages in use (free pages excluded).",
-         d(ss.used_bytes > ss.free_bytes ? ss.used_bytes - ss.free_bytes : 0));
+         d(in_use_bytes(ss)));
   metric(o, "stockbridge_agent_intake_accepted_total", "counter", "Events accepted and journaled.", d(ctx.counters.accepted.load()));
   metric(o, "stockbridge_agent_intake_duplicates_total", "counter", "Events received again and recognised as duplicates.", d(ctx.counters.duplicates.load()));
   metric(o, "stockbridge_agent_intake_rejected_total", "counter", "Requests refused as invalid (400).", d(ctx.counters.rejected.load()));

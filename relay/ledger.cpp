@@ -95,19 +95,8 @@ Status Ledger::init() {
   return Status::Ok();
 }
 
-bool Ledger::over_disk_allowance() {
-  if (options_.max_bytes == 0) return false;
-  const int64_t now = clock_.mono_ms();
-  int64_t checked = disk_checked_mono_.load();
-  if (now - checked >= 250 && disk_checked_mono_.compare_exchange_strong(checked, now)) {
-    StoreStats s = store_.stats();
-    over_disk_ = (s.used_bytes > s.free_bytes ? s.used_bytes - s.free_bytes : 0) >= options_.max_bytes;
-  }
-  return over_disk_.load();
-}
-
 Result<std::vector<IntakeResult>> Ledger::accept(const std::vector<const v1::UplinkBatch*>& batches) {
-  if (over_disk_allowance()) {
+  if (disk_.used_up()) {
     return Status::ResourceExhausted("the ledger has used its disk allowance (ledger.max_map); batches wait at the sites");
   }
   std::vector<IntakeResult> results;

@@ -24,6 +24,7 @@
 
 #include "platform/core/clock.h"
 #include "platform/core/status.h"
+#include "platform/store/disk_allowance.h"
 #include "platform/store/group_commit.h"
 #include "platform/store/kv_store.h"
 #include "stockbridge/v1/wire.h"
@@ -113,17 +114,15 @@ class Ledger {
 
  private:
   Ledger(KvStore& store, GroupCommitter& committer, const Clock& clock, LedgerOptions options)
-      : store_(store), committer_(committer), clock_(clock), options_(options) {}
+      : store_(store), committer_(committer), clock_(clock), options_(options), disk_(store, clock, options.max_bytes) {}
   Status init();
-  bool over_disk_allowance();
 
   KvStore& store_;
   GroupCommitter& committer_;
   const Clock& clock_;
   LedgerOptions options_;
   TableId streams_{}, events_{}, ids_{}, attempted_{}, held_{}, meta_{}, posted_log_{};
-  std::atomic<int64_t> disk_checked_mono_{-1'000'000};
-  std::atomic<bool> over_disk_{false};
+  DiskAllowance disk_;
   std::atomic<uint64_t> pending_{0}, held_count_{0}, posted_{0}, taken_{0};
 };
 

@@ -8,6 +8,7 @@
 #include "platform/mqtt/mqtt_settings.h"
 #include "platform/http/http.h"
 #include "platform/mqtt/transport.h"
+#include "platform/store/disk_allowance.h"
 #include "platform/store/group_commit.h"
 #include "relay/ledger.h"
 #include "relay/netsuite_connector.h"
@@ -35,7 +36,7 @@ int run(const Config& cfg) {
   lo.path = cfg.str("ledger.path");
   lo.initial_map_bytes = cfg.bytes("ledger.initial_map");
   const uint64_t allowance = cfg.bytes("ledger.max_map");
-  lo.max_map_bytes = allowance + std::max<uint64_t>(64ull << 20, allowance / 20);
+  lo.max_map_bytes = map_cap_for(allowance);  // room above the allowance (disk_allowance.h)
   Result<std::unique_ptr<KvStore>> store = open_lmdb_store(lo);
   if (!store.ok()) return fail("cannot open the ledger at " + lo.path, store.status());
   GroupCommitter committer(**store);

@@ -30,12 +30,7 @@ TEST(CrashAgent, TwentyKillsLoseNothingAndDuplicateNothing) {
   std::printf("acknowledged %llu events across 20 agent kills (%llu failed attempts retried)\n",
               static_cast<unsigned long long>(acked), static_cast<unsigned long long>(producer.attempts_failed()));
   CHECK(acked > 1000);
-  bool drained = testing::wait_until(
-      [&] {
-        Result<Json> st = stack.agent_status();
-        return st.ok() && json_number(*st, "journal.backlog") == 0;
-      },
-      Millis(120'000), Millis(250));
+  bool drained = agent_drained(stack, Millis(120'000));
   CHECK_TRUE_TEXT(drained, stack.logs().c_str());
   AuditReport report = drain_and_audit(stack, producer, acked);
   CHECK_TRUE_TEXT(report.clean(), (report.summary() + "\n" + stack.logs()).c_str());

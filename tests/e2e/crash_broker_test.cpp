@@ -29,12 +29,7 @@ TEST(CrashBroker, KillsOfTheBrokerLoseNothingAndDuplicateNothing) {
   producer.stop();
   const uint64_t acked = producer.acked_count();
   std::printf("acknowledged %llu events across 6 broker kills\n", static_cast<unsigned long long>(acked));
-  bool drained = testing::wait_until(
-      [&] {
-        Result<Json> st = stack.agent_status();
-        return st.ok() && json_number(*st, "journal.backlog") == 0;
-      },
-      Millis(120'000), Millis(250));
+  bool drained = agent_drained(stack, Millis(120'000));
   CHECK_TRUE_TEXT(drained, stack.logs().c_str());
   AuditReport report = drain_and_audit(stack, producer, acked);
   CHECK_TRUE_TEXT(report.clean(), (report.summary() + "\n" + stack.logs()).c_str());

@@ -37,12 +37,12 @@ TEST(BrokerOutage, BacklogGrowsWhileTheBrokerIsDownAndDrainsAfter) {
   s = stack.restart_broker();
   CHECK_TRUE_TEXT(s.ok(), s.to_string().c_str());
   CHECK_TRUE_TEXT(producer.wait(Millis(120'000)), stack.logs().c_str());
-  bool drained = testing::wait_until(
-      [&] {
-        Result<Json> st = stack.agent_status();
-        return st.ok() && json_number(*st, "journal.backlog") == 0 && json_number(*st, "journal.oldest_unacked_age_s") == 0;
+  bool drained = agent_status_until(
+      stack,
+      [](const Json& st) {
+        return json_number(st, "journal.backlog") == 0 && json_number(st, "journal.oldest_unacked_age_s") == 0;
       },
-      Millis(60'000), Millis(250));
+      Millis(60'000));
   CHECK_TRUE_TEXT(drained, stack.logs().c_str());
   AuditReport report = drain_and_audit(stack, producer, 9000);
   CHECK_TRUE_TEXT(report.clean(), (report.summary() + "\n" + stack.logs()).c_str());

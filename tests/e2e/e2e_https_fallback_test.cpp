@@ -24,12 +24,7 @@ TEST(HttpsFallback, EventsFlowByHttpsWhileTheBrokerIsGone) {
   CHECK_TRUE_TEXT(report.clean(), (report.summary() + "\n" + stack.logs()).c_str());
   LONGS_EQUAL(2000, report.erp_records);
 
-  bool drained = testing::wait_until(
-      [&] {
-        Result<Json> st = stack.agent_status();
-        return st.ok() && json_number(*st, "journal.backlog") == 0;
-      },
-      Millis(30'000), Millis(200));
+  bool drained = agent_drained(stack, Millis(30'000));
   CHECK(drained);
   Result<Json> st = stack.agent_status();
   CHECK(st->find("links")->find("relay")->find("https_fallback_active")->as_bool());

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <thread>
 #include <random>
 #include <set>
@@ -38,6 +39,21 @@ inline double json_number(const Json& doc, const std::string& path) {
     start = dot + 1;
   }
   return cur && cur->is_number() ? cur->as_double() : -1;
+}
+
+// Polls the agent's /api/status until `pred` holds for it; false on timeout.
+inline bool agent_status_until(Stack& stack, const std::function<bool(const Json&)>& pred, Millis timeout) {
+  return testing::wait_until(
+      [&] {
+        Result<Json> st = stack.agent_status();
+        return st.ok() && pred(*st);
+      },
+      timeout, Millis(200));
+}
+
+// The agent's journal holds nothing the relay has not acknowledged.
+inline bool agent_drained(Stack& stack, Millis timeout) {
+  return agent_status_until(stack, [](const Json& st) { return json_number(st, "journal.backlog") == 0; }, timeout);
 }
 
 // Waits until the ERP holds `expected` records (or the timeout), then audits.
