@@ -17,9 +17,12 @@ namespace stockbridge::v1 {
 // MQTT topics, one tree per site; QoS 1 throughout.
 inline std::string up_topic(const std::string& site) { return "stockbridge/v1/" + site + "/up"; }
 inline std::string ack_topic(const std::string& site) { return "stockbridge/v1/" + site + "/up/ack"; }
+inline std::string down_topic(const std::string& site) { return "stockbridge/v1/" + site + "/down"; }
+inline std::string down_ack_topic(const std::string& site) { return "stockbridge/v1/" + site + "/down/ack"; }
 inline std::string state_topic(const std::string& site) { return "stockbridge/v1/" + site + "/state"; }
 inline constexpr char kAllUpFilter[] = "stockbridge/v1/+/up";
 inline constexpr char kAllStateFilter[] = "stockbridge/v1/+/state";
+inline constexpr char kAllDownAckFilter[] = "stockbridge/v1/+/down/ack";
 
 // The site id in "stockbridge/v1/{site}/..." ("" when the topic is not ours).
 std::string site_of_topic(std::string_view topic);
