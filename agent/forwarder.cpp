@@ -16,6 +16,7 @@ Forwarder::Forwarder(Journal& journal, MessageTransport& transport, HttpClient* 
       options_(std::move(options)),
       writer_(options_.site_id, journal.epoch()),
       https_backoff_(BackoffPolicy{Millis(500), Millis(30'000)}) {
+  ack_topic_ = v1::ack_topic(options_.site_id);
   relay_acked_ = sent_through_ = journal_.acked_through();
   stats_.relay_acked = stats_.sent_through = relay_acked_;
   last_progress_mono_ = last_ack_mono_ = disconnected_since_mono_ = tokens_at_mono_ = clock_.mono_ms();
@@ -35,7 +36,12 @@ std::string Forwarder::offline_state(const std::string& site_id, const std::stri
 
 void Forwarder::attach() {
   transport_.on_message([this](MqttMessage m) {
-    // Paho's thread: queue and return.
+    // Paho's thread: queue and return. The transport has one handler; messages
+    // that are not uplink acks (the downlink) go to whoever asked for them.
+    if (m.topic != ack_topic_) {
+      if (other_messages_) other_messages_(std::move(m));
+      return;
+    }
     {
       std::lock_guard lock(mu_);
       ack_payloads_.push_back(std::move(m.payload));

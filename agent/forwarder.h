@@ -75,6 +75,9 @@ class Forwarder {
 
   // Installs the transport handlers and the ack subscription. Call before transport.start().
   void attach();
+  // Messages on other topics of this transport (e.g. the downlink), delivered on
+  // the transport's thread. Set before attach().
+  void on_other_message(std::function<void(MqttMessage)> handler) { other_messages_ = std::move(handler); }
   void start();  // runs step() on its own thread until stop()
   void stop();
   void wake();   // new work (e.g. events appended)
@@ -107,6 +110,8 @@ class Forwarder {
   OutcomeLog& outcomes_;
   const Clock& clock_;
   ForwarderOptions options_;
+  std::string ack_topic_;
+  std::function<void(MqttMessage)> other_messages_;
   v1::UplinkBatchWriter writer_;
   Backoff https_backoff_;
 
