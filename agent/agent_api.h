@@ -16,6 +16,9 @@
 #include <memory>
 #include <string>
 
+#include "agent/clarus/clarus_client.h"
+#include "agent/downlink/command_journal.h"
+#include "agent/downlink/downlink.h"
 #include "agent/event_json.h"
 #include "agent/forwarder.h"
 #include "agent/journal.h"
@@ -47,11 +50,20 @@ struct AgentContext {
   KvStore* store = nullptr;
   const Clock* clock = nullptr;
   IntakeCounters counters;
+  // The Clarus side; null when the agent runs without a Clarus adapter.
+  ClarusClient* clarus = nullptr;
+  CommandJournal* commands = nullptr;
+  Downlink* downlink = nullptr;
 };
 
 std::shared_ptr<Router> make_agent_router(AgentContext& ctx);
 
 // The status document served at /api/status (also used by the command line).
 Json agent_status(AgentContext& ctx);
+// Its Clarus part: the API link, the downlink queue and held commands (clarus_status.cpp).
+void add_clarus_status(AgentContext& ctx, Json& status);
+void add_clarus_metrics(AgentContext& ctx, std::string& out);
+// One Prometheus metric with its HELP and TYPE lines.
+void metric(std::string& out, const char* name, const char* type, const char* help, double value);
 
 }  // namespace sb::agent

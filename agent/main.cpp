@@ -2,6 +2,10 @@
 #include <thread>
 
 #include "agent/agent_api.h"
+#include "agent/clarus/clarus_client.h"
+#include "agent/downlink/clarus_commands.h"
+#include "agent/downlink/command_journal.h"
+#include "agent/downlink/downlink.h"
 #include "agent/forwarder.h"
 #include "agent/journal.h"
 #include "agent/settings.h"
@@ -23,6 +27,44 @@ using namespace sb;
 using namespace sb::agent;
 
 int fail(const std::string& what, const Status& s) { return start_failure("stockbridge-agent", what, s); }
+
+// Everything that talks to Clarus, made only when clarus.base_url is set.
+struct ClarusParts {
+  std::unique_ptr<HttpClient> http;
+  std::unique_ptr<ClarusClient> client;
+  std::unique_ptr<CommandJournal> commands;
+  std::unique_ptr<ClarusCommandApplier> applier;
+  std::unique_ptr<Downlink> downlink;
+
+  Status make(const Config& cfg, KvStore& store, GroupCommitter& committer, MessageTransport& transport, const Clock& clock) {
+    Result<std::string> secret = read_secret_file(cfg.str("clarus.client_secret_file"));
+    if (!secret.ok()) return Status(secret.status().code(), "clarus.client_secret_file: " + secret.status().message());
+    HttpClientOptions ho;
+    ho.ca_file = cfg.str("clarus.ca_file");
+    http = make_poco_http_client(ho);
+    ClarusOptions co;
+    co.base_url = cfg.str("clarus.base_url");
+    while (!co.base_url.empty() && co.base_url.back() == '/') co.base_url.pop_back();
+    co.rest_prefix = cfg.str("clarus.rest_prefix");
+    co.subdomain = cfg.str("clarus.subdomain");
+    co.client_id = cfg.str("clarus.client_id");
+    co.client_secret = *secret;
+    co.timeout = cfg.duration("clarus.timeout");
+    if (co.subdomain.empty()) return Status::InvalidArgument("clarus.subdomain must be set when clarus.base_url is");
+    if (co.client_id.empty()) return Status::InvalidArgument("clarus.client_id must be set when clarus.base_url is");
+    client = std::make_unique<ClarusClient>(*http, clock, co);
+    Result<std::unique_ptr<CommandJournal>> j = CommandJournal::open(store, committer, clock);
+    if (!j.ok()) return j.status();
+    commands = std::move(*j);
+    applier = std::make_unique<ClarusCommandApplier>(
+        *client, *commands, ClarusSite{cfg.integer("clarus.account_id"), cfg.integer("clarus.warehouse_id")});
+    DownlinkOptions dopt;
+    dopt.site_id = cfg.str("site.id");
+    dopt.retry.cap = cfg.duration("downlink.retry_max");
+    downlink = std::make_unique<Downlink>(*commands, transport, *applier, clock, dopt);
+    return Status::Ok();
+  }
+};
 
 int run(const Config& cfg) {
   const std::string site = cfg.str("site.id");
@@ -75,6 +117,15 @@ int run(const Config& cfg) {
   fo.uplink_token = *uplink_token;
   fo.https_fallback_after = cfg.duration("relay.https_fallback_after");
   Forwarder forwarder(**journal, *transport, http.get(), outcomes, clock, fo);
+
+  // The Clarus side: commands down from the ERP, applied to Clarus.
+  ClarusParts clarus;
+  if (!cfg.str("clarus.base_url").empty()) {
+    Status made = clarus.make(cfg, **store, committer, *transport, clock);
+    if (!made.ok()) return fail("Clarus settings", made);
+    forwarder.on_other_message([&clarus](MqttMessage m) { clarus.downlink->handle_message(std::move(m)); });
+    clarus.downlink->attach();
+  }
   forwarder.attach();
   (*journal)->on_appended([&forwarder] { forwarder.wake(); });
 
@@ -89,6 +140,9 @@ int run(const Config& cfg) {
   ctx.outcomes = &outcomes;
   ctx.store = store->get();
   ctx.clock = &clock;
+  ctx.clarus = clarus.client.get();
+  ctx.commands = clarus.commands.get();
+  ctx.downlink = clarus.downlink.get();
 
   HttpServerOptions so;
   so.bind_address = cfg.str("intake.bind");
@@ -101,6 +155,7 @@ int run(const Config& cfg) {
   Status started = transport->start();
   if (!started.ok()) return fail("cannot start MQTT", started);
   forwarder.start();
+  if (clarus.downlink) clarus.downlink->start();
 
   // Forget old dedup ids now and then; cheap, and keeps the journal's size bounded.
   Periodic pruner(Millis(60'000), [&] {
@@ -115,6 +170,7 @@ int run(const Config& cfg) {
   int sig = wait_for_shutdown_signal();
   log::info("agent", "stopping", {{"signal", sig}});
   (*server)->stop();  // no new intake; requests in progress finish (their events are durable)
+  if (clarus.downlink) clarus.downlink->stop();
   forwarder.stop();
   (void)transport->publish(v1::state_topic(site), Forwarder::offline_state(site, version), 1, true);
   transport->stop();

@@ -94,10 +94,10 @@ Json agent_status(AgentContext& ctx) {
     r.set("at", time_or_null(o.at_ms()));
     recent.push(std::move(r));
   }
+  add_clarus_status(ctx, s);
   return s;
 }
 
-namespace {
 
 void metric(std::string& out, const char* name, const char* type, const char* help, double value) {
   char buf[64];
@@ -116,6 +116,8 @@ void metric(std::string& out, const char* name, const char* type, const char* he
   out += buf;
   out += '\n';
 }
+
+namespace {
 
 HttpResponse metrics(AgentContext& ctx) {
   JournalStats js = ctx.journal->stats();
@@ -143,6 +145,7 @@ HttpResponse metrics(AgentContext& ctx) {
   metric(o, "stockbridge_agent_https_fallback_active", "gauge", "1 while batches go by the HTTPS uplink.", fs.https_active ? 1 : 0);
   metric(o, "stockbridge_agent_outcomes_posted_total", "counter", "Events the relay reported posted to the ERP.", d(ctx.outcomes->posted()));
   metric(o, "stockbridge_agent_outcomes_held_total", "counter", "Events the relay reported held as exceptions.", d(ctx.outcomes->held()));
+  add_clarus_metrics(ctx, o);
   return HttpResponse::text(200, std::move(o), "text/plain; version=0.0.4");
 }
 

@@ -1,0 +1,75 @@
+// The Clarus part of the status page: is Clarus reachable, what waits to be
+// applied there, and what Clarus refused.
+#include "agent/agent_api.h"
+
+namespace sb::agent {
+namespace {
+
+Json time_or_null(int64_t ms) { return ms > 0 ? Json::string(format_iso8601(ms)) : Json(); }
+Json num(uint64_t v) { return Json::number(static_cast<int64_t>(v)); }
+
+Json command_outcome_json(const v1::CommandOutcome& o) {
+  Json r = Json::object();
+  r.set("command_id", Json::string(o.command_id()));
+  r.set("outcome", Json::string(o.kind() == v1::CommandOutcome::APPLIED ? "applied" : "held"));
+  if (!o.clarus_id().empty()) r.set("clarus_id", Json::string(o.clarus_id()));
+  if (!o.reason().empty()) r.set("reason", Json::string(o.reason()));
+  r.set("at", time_or_null(o.at_ms()));
+  return r;
+}
+
+}  // namespace
+
+void add_clarus_status(AgentContext& ctx, Json& s) {
+  if (!ctx.clarus) return;
+  Json& links = s.set("links", s.find("links") ? *s.find("links") : Json::object());
+  ClarusCounters cc = ctx.clarus->counters();
+  Json& clarus = links.set("clarus", Json::object());
+  const bool reachable = cc.last_ok_at_ms > 0 && cc.last_ok_at_ms >= cc.last_failure_at_ms;
+  clarus.set("reachable", Json::boolean(reachable));
+  clarus.set("last_ok_at", time_or_null(cc.last_ok_at_ms));
+  clarus.set("last_failure_at", time_or_null(cc.last_failure_at_ms));
+  clarus.set("last_error", cc.last_error.empty() ? Json() : Json::string(cc.last_error));
+  clarus.set("requests", num(cc.requests));
+
+  if (!ctx.commands || !ctx.downlink) return;
+  CommandJournalStats cs = ctx.commands->stats();
+  DownlinkStats ds = ctx.downlink->stats();
+  Json& dl = s.set("downlink", Json::object());
+  dl.set("waiting", num(cs.waiting));
+  dl.set("oldest_waiting_at", time_or_null(cs.oldest_waiting_ms));
+  dl.set("applied", num(cs.applied));
+  dl.set("held", num(cs.held));
+  dl.set("duplicates", num(cs.duplicates));
+  dl.set("last_applied_at", time_or_null(cs.last_applied_at_ms));
+  dl.set("clarus_unavailable", Json::boolean(ds.clarus_unavailable));
+  dl.set("unavailable_since", ds.clarus_unavailable ? time_or_null(ds.unavailable_since_ms) : Json());
+  dl.set("retries", num(ds.retries));
+  dl.set("current", ds.current.empty() ? Json() : Json::string(ds.current));
+  dl.set("last_error", ds.last_error.empty() ? Json() : Json::string(ds.last_error));
+  Json& recent = dl.set("recent", Json::array());
+  for (const v1::CommandOutcome& o : ctx.commands->recent()) recent.push(command_outcome_json(o));
+  Json& held = dl.set("held_commands", Json::array());
+  for (const HeldCommand& h : ctx.commands->held(50)) {
+    Json j = command_outcome_json(h.outcome);
+    j.set("kind", Json::string(command_kind(h.command)));
+    j.set("business_key", Json::string(command_business_key(h.command)));
+    held.push(std::move(j));
+  }
+}
+
+void add_clarus_metrics(AgentContext& ctx, std::string& o) {
+  if (!ctx.clarus) return;
+  ClarusCounters cc = ctx.clarus->counters();
+  auto d = [](auto v) { return static_cast<double>(v); };
+  metric(o, "stockbridge_agent_clarus_requests_total", "counter", "Requests made to the Clarus API.", d(cc.requests));
+  metric(o, "stockbridge_agent_clarus_unavailable_total", "counter", "Clarus requests that found it unavailable.", d(cc.unavailable));
+  metric(o, "stockbridge_agent_clarus_rejected_total", "counter", "Clarus requests it refused (4xx).", d(cc.rejected));
+  if (!ctx.commands || !ctx.downlink) return;
+  CommandJournalStats cs = ctx.commands->stats();
+  metric(o, "stockbridge_agent_downlink_waiting_commands", "gauge", "Commands journaled and not yet applied to Clarus.", d(cs.waiting));
+  metric(o, "stockbridge_agent_downlink_held_commands", "gauge", "Commands Clarus refused, held as exceptions.", d(cs.held));
+  metric(o, "stockbridge_agent_downlink_applied_total", "counter", "Commands applied to Clarus since start.", d(cs.applied));
+}
+
+}  // namespace sb::agent
