@@ -163,10 +163,29 @@ Json relay_status(RelayContext& ctx) {
   return s;
 }
 
+namespace {
+
+// Where one event stands: the question a person asks about one Clarus fact.
+HttpResponse event_state(RelayContext& ctx, const HttpRequest& req) {
+  const std::string& id = req.params.at("event_id");
+  std::string erp_id;
+  Result<std::string> state = ctx.ledger->state_of(id, &erp_id);
+  if (!state.ok()) return HttpResponse::error(503, "the ledger could not be read: " + state.status().to_string());
+  if (state->empty()) return HttpResponse::error(404, "the relay has not received event " + id + " (or forgot it after its retention)");
+  Json j = Json::object();
+  j.set("event_id", Json::string(id));
+  j.set("state", Json::string(*state));
+  if (!erp_id.empty()) j.set("erp_id", Json::string(erp_id));
+  return HttpResponse::json(200, j.dump());
+}
+
+}  // namespace
+
 std::shared_ptr<Router> make_relay_router(RelayContext& ctx) {
   auto r = std::make_shared<Router>();
   r->add("POST", "/v1/sites/{site}/uplink", [&ctx](const HttpRequest& req) { return uplink(ctx, req); });
   r->add("GET", "/api/status", [&ctx](const HttpRequest&) { return HttpResponse::json(200, relay_status(ctx).dump()); });
+  r->add("GET", "/api/events/{event_id}", [&ctx](const HttpRequest& req) { return event_state(ctx, req); });
   r->add("GET", "/metrics", [&ctx](const HttpRequest&) { return metrics(ctx); });
   r->add("GET", "/healthz", [](const HttpRequest&) { return HttpResponse::json(200, "{\"status\":\"ok\"}"); });
   r->add("GET", "/readyz", [&ctx](const HttpRequest&) {

@@ -2,6 +2,7 @@
 //
 //   POST /v1/sites/{site}/uplink   HTTPS fallback: an UplinkBatch in, its UplinkAck out
 //   GET  /api/status               JSON: sites, ledger, posting, concurrency
+//   GET  /api/events/{event_id}    where one event stands: pending, held or posted (404: never received)
 //   GET  /metrics                  Prometheus text
 //   GET  /healthz, /readyz
 #pragma once

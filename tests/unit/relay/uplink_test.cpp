@@ -355,3 +355,34 @@ TEST(Uplink, TheHttpsUplinkRouteWantsTheBearerTokenAndAnswersWithTheAck) {
 
   LONGS_EQUAL(400, router->handle(uplink_request("s3cret", batch("site-b", "e1", run_of("site-b", 1, 1)))).status);
 }
+
+TEST(Uplink, OneEventsStandingIsAnsweredByItsId) {
+  start(/*connect=*/false);
+  RelayContext ctx;
+  ctx.ledger = ledger.get();
+  ctx.poster = poster.get();
+  ctx.uplink = uplink.get();
+  ctx.clock = &SystemClock::instance();
+  std::shared_ptr<Router> router = make_relay_router(ctx);
+  auto get = [&](const std::string& id) {
+    HttpRequest r;
+    r.method = "GET";
+    r.path = "/api/events/" + id;
+    return router->handle(r);
+  };
+  HttpResponse unknown = get("site-a-ev-1");
+  LONGS_EQUAL(404, unknown.status);
+  CHECK(unknown.body.find("has not received event site-a-ev-1") != std::string::npos);
+  v1::UplinkBatch b = batch("site-a", "e1", run_of("site-a", 1, 1));
+  HttpRequest up;
+  up.method = "POST";
+  up.path = "/v1/sites/site-a/uplink";
+  up.body = b.SerializeAsString();
+  LONGS_EQUAL(200, router->handle(up).status);
+  HttpResponse known = get("site-a-ev-1");
+  LONGS_EQUAL(200, known.status);
+  Result<Json> j = Json::parse(known.body);
+  CHECK(j.ok());
+  std::string state = j->get_string("state");
+  CHECK_TEXT(state == "pending" || state == "posted" || state == "held", state.c_str());
+}
