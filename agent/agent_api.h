@@ -17,6 +17,8 @@
 #include <string>
 
 #include "agent/clarus/clarus_client.h"
+#include "agent/clarus/sweeper.h"
+#include "agent/clarus/webhook_api.h"
 #include "agent/downlink/command_journal.h"
 #include "agent/downlink/downlink.h"
 #include "agent/event_json.h"
@@ -54,6 +56,8 @@ struct AgentContext {
   ClarusClient* clarus = nullptr;
   CommandJournal* commands = nullptr;
   Downlink* downlink = nullptr;
+  ClarusSweeper* sweeper = nullptr;
+  ClarusWebhookIntake* webhooks = nullptr;  // null on a polling-only site
 };
 
 std::shared_ptr<Router> make_agent_router(AgentContext& ctx);

@@ -31,6 +31,31 @@ void add_clarus_status(AgentContext& ctx, Json& s) {
   clarus.set("last_failure_at", time_or_null(cc.last_failure_at_ms));
   clarus.set("last_error", cc.last_error.empty() ? Json() : Json::string(cc.last_error));
   clarus.set("requests", num(cc.requests));
+  clarus.set("webhooks", Json::boolean(ctx.webhooks != nullptr));
+  if (ctx.webhooks) clarus.set("webhook_intake", webhook_counters_json(ctx.webhooks->counters()));
+  if (ctx.sweeper) {
+    SweepStats ws = ctx.sweeper->stats();
+    Json& sw = clarus.set("sweeps", Json::object());
+    sw.set("last_sweep_at", time_or_null(ws.last_sweep_at_ms));
+    sw.set("last_sweep_ms", Json::number(ws.last_sweep_ms));
+    sw.set("last_ok_at", time_or_null(ws.last_ok_at_ms));
+    sw.set("last_snapshot_at", time_or_null(ws.last_snapshot_at_ms));
+    sw.set("sweeps", num(ws.sweeps));
+    sw.set("failed", num(ws.failed_sweeps));
+    sw.set("events_found_first", num(ws.events_new));
+    sw.set("events_already_journaled", num(ws.events_duplicate));
+    sw.set("last_error", ws.last_error.empty() ? Json() : Json::string(ws.last_error));
+    Json& cursors = sw.set("cursors", Json::object());
+    for (const auto& [resource, c] : ws.cursors) {
+      Json j = Json::object();
+      j.set("after_id", Json::number(c.cursor));
+      if (c.held_at > 0) {
+        j.set("waiting_on_id", Json::number(c.held_at));
+        j.set("waiting_because", Json::string(c.held_reason));
+      }
+      cursors.set(resource, std::move(j));
+    }
+  }
 
   if (!ctx.commands || !ctx.downlink) return;
   CommandJournalStats cs = ctx.commands->stats();
@@ -65,6 +90,21 @@ void add_clarus_metrics(AgentContext& ctx, std::string& o) {
   metric(o, "stockbridge_agent_clarus_requests_total", "counter", "Requests made to the Clarus API.", d(cc.requests));
   metric(o, "stockbridge_agent_clarus_unavailable_total", "counter", "Clarus requests that found it unavailable.", d(cc.unavailable));
   metric(o, "stockbridge_agent_clarus_rejected_total", "counter", "Clarus requests it refused (4xx).", d(cc.rejected));
+  if (ctx.sweeper) {
+    SweepStats ws = ctx.sweeper->stats();
+    metric(o, "stockbridge_agent_clarus_sweeps_total", "counter", "GraphQL sweeps run.", d(ws.sweeps));
+    metric(o, "stockbridge_agent_clarus_sweeps_failed_total", "counter", "GraphQL sweeps that stopped on an error.", d(ws.failed_sweeps));
+    metric(o, "stockbridge_agent_clarus_sweep_events_found_first_total", "counter",
+           "Facts a sweep journaled before any webhook brought them (webhooks that never came).", d(ws.events_new));
+  }
+  if (ctx.webhooks) {
+    WebhookCounters wc = ctx.webhooks->counters();
+    uint64_t rejected = 0;
+    for (const auto& [k, v] : wc.rejected) rejected += v;
+    metric(o, "stockbridge_agent_clarus_webhooks_accepted_total", "counter", "Clarus webhooks journaled as new events.", d(wc.accepted));
+    metric(o, "stockbridge_agent_clarus_webhooks_duplicates_total", "counter", "Clarus webhooks for facts already journaled.", d(wc.duplicates));
+    metric(o, "stockbridge_agent_clarus_webhooks_refused_total", "counter", "Clarus webhooks refused (authentication, size, content).", d(rejected));
+  }
   if (!ctx.commands || !ctx.downlink) return;
   CommandJournalStats cs = ctx.commands->stats();
   metric(o, "stockbridge_agent_downlink_waiting_commands", "gauge", "Commands journaled and not yet applied to Clarus.", d(cs.waiting));

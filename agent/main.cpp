@@ -3,6 +3,8 @@
 
 #include "agent/agent_api.h"
 #include "agent/clarus/clarus_client.h"
+#include "agent/clarus/sweeper.h"
+#include "agent/clarus/webhook_api.h"
 #include "agent/downlink/clarus_commands.h"
 #include "agent/downlink/command_journal.h"
 #include "agent/downlink/downlink.h"
@@ -35,8 +37,11 @@ struct ClarusParts {
   std::unique_ptr<CommandJournal> commands;
   std::unique_ptr<ClarusCommandApplier> applier;
   std::unique_ptr<Downlink> downlink;
+  std::unique_ptr<ClarusSweeper> sweeper;
+  std::unique_ptr<ClarusWebhookIntake> webhooks;  // null when clarus.webhooks is off (a polling-only site)
 
-  Status make(const Config& cfg, KvStore& store, GroupCommitter& committer, MessageTransport& transport, const Clock& clock) {
+  Status make(const Config& cfg, KvStore& store, GroupCommitter& committer, MessageTransport& transport,
+              Journal& journal, const Clock& clock) {
     Result<std::string> secret = read_secret_file(cfg.str("clarus.client_secret_file"));
     if (!secret.ok()) return Status(secret.status().code(), "clarus.client_secret_file: " + secret.status().message());
     HttpClientOptions ho;
@@ -57,11 +62,47 @@ struct ClarusParts {
     if (!j.ok()) return j.status();
     commands = std::move(*j);
     applier = std::make_unique<ClarusCommandApplier>(
-        *client, *commands, ClarusSite{cfg.integer("clarus.account_id"), cfg.integer("clarus.warehouse_id")});
+        *client, *commands, ClarusAccount{cfg.integer("clarus.account_id"), cfg.integer("clarus.warehouse_id")});
     DownlinkOptions dopt;
     dopt.site_id = cfg.str("site.id");
     dopt.retry.cap = cfg.duration("downlink.retry_max");
     downlink = std::make_unique<Downlink>(*commands, transport, *applier, clock, dopt);
+
+    SweepOptions so;
+    so.site_id = cfg.str("site.id");
+    so.warehouse_code = cfg.str("clarus.warehouse_code");
+    so.warehouse_id = cfg.integer("clarus.warehouse_id");
+    so.sweep_interval = cfg.duration("clarus.sweep_interval");
+    so.page_size = static_cast<int>(cfg.integer("clarus.sweep_page_size"));
+    so.snapshot_interval = cfg.duration("clarus.snapshot_interval");
+    sweeper = std::make_unique<ClarusSweeper>(*client, journal, store, clock, so);
+    SB_RETURN_IF_ERROR(sweeper->init());
+
+    if (cfg.flag("clarus.webhooks")) {
+      Result<std::string> hook_secret = read_secret_file(cfg.str("clarus.webhook_secret_file"));
+      if (!hook_secret.ok())
+        return Status(hook_secret.status().code(), "clarus.webhook_secret_file (needed while clarus.webhooks is on): " +
+                                                       hook_secret.status().message());
+      if (hook_secret->size() < 16)
+        return Status::InvalidArgument("the webhook secret in clarus.webhook_secret_file is shorter than 16 characters; it is the only thing standing for Clarus's identity");
+      std::vector<std::string> ids;
+      std::string list = cfg.str("clarus.automation_ids");
+      for (size_t start = 0; start <= list.size();) {
+        size_t comma = list.find(',', start);
+        std::string id = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        while (!id.empty() && id.front() == ' ') id.erase(id.begin());
+        while (!id.empty() && id.back() == ' ') id.pop_back();
+        if (!id.empty()) ids.push_back(id);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+      if (ids.empty()) return Status::InvalidArgument("clarus.automation_ids must list the Clarus automations allowed to send webhooks while clarus.webhooks is on");
+      ClarusSweeper* sw = sweeper.get();
+      webhooks = std::make_unique<ClarusWebhookIntake>(
+          journal, cfg.str("site.id"), cfg.str("clarus.warehouse_code"), *hook_secret, co.subdomain, ids,
+          static_cast<size_t>(cfg.bytes("clarus.webhook_max_body")),
+          [sw](int64_t goods_out_id) { sw->hint_goods_out(goods_out_id); }, clock);
+    }
     return Status::Ok();
   }
 };
@@ -121,7 +162,7 @@ int run(const Config& cfg) {
   // The Clarus side: commands down from the ERP, applied to Clarus.
   ClarusParts clarus;
   if (!cfg.str("clarus.base_url").empty()) {
-    Status made = clarus.make(cfg, **store, committer, *transport, clock);
+    Status made = clarus.make(cfg, **store, committer, *transport, **journal, clock);
     if (!made.ok()) return fail("Clarus settings", made);
     forwarder.on_other_message([&clarus](MqttMessage m) { clarus.downlink->handle_message(std::move(m)); });
     clarus.downlink->attach();
@@ -143,19 +184,24 @@ int run(const Config& cfg) {
   ctx.clarus = clarus.client.get();
   ctx.commands = clarus.commands.get();
   ctx.downlink = clarus.downlink.get();
+  ctx.sweeper = clarus.sweeper.get();
+  ctx.webhooks = clarus.webhooks.get();
 
   HttpServerOptions so;
   so.bind_address = cfg.str("intake.bind");
   so.port = static_cast<uint16_t>(cfg.integer("intake.port"));
   so.max_threads = static_cast<int>(cfg.integer("intake.threads"));
   so.max_body_bytes = cfg.bytes("intake.max_body");
-  Result<std::unique_ptr<HttpServer>> server = start_http_server(so, make_agent_router(ctx));
+  std::shared_ptr<Router> router = make_agent_router(ctx);
+  if (clarus.webhooks) add_clarus_webhook_routes(*router, *clarus.webhooks);
+  Result<std::unique_ptr<HttpServer>> server = start_http_server(so, router);
   if (!server.ok()) return fail("cannot listen on " + so.bind_address + ":" + std::to_string(so.port), server.status());
 
   Status started = transport->start();
   if (!started.ok()) return fail("cannot start MQTT", started);
   forwarder.start();
   if (clarus.downlink) clarus.downlink->start();
+  if (clarus.sweeper) clarus.sweeper->start();
 
   // Forget old dedup ids now and then; cheap, and keeps the journal's size bounded.
   Periodic pruner(Millis(60'000), [&] {
@@ -170,6 +216,7 @@ int run(const Config& cfg) {
   int sig = wait_for_shutdown_signal();
   log::info("agent", "stopping", {{"signal", sig}});
   (*server)->stop();  // no new intake; requests in progress finish (their events are durable)
+  if (clarus.sweeper) clarus.sweeper->stop();
   if (clarus.downlink) clarus.downlink->stop();
   forwarder.stop();
   (void)transport->publish(v1::state_topic(site), Forwarder::offline_state(site, version), 1, true);

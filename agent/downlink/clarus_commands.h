@@ -34,14 +34,14 @@ class CommandApplier {
   virtual Result<Applied> apply(const v1::Command& command) = 0;
 };
 
-struct ClarusSite {
+struct ClarusAccount {
   int64_t account_id = 1;
   int64_t warehouse_id = 1;
 };
 
 class ClarusCommandApplier final : public CommandApplier {
  public:
-  ClarusCommandApplier(ClarusClient& clarus, CommandJournal& journal, ClarusSite site)
+  ClarusCommandApplier(ClarusClient& clarus, CommandJournal& journal, ClarusAccount site)
       : clarus_(clarus), journal_(journal), site_(site) {}
   Result<Applied> apply(const v1::Command& command) override;
 
@@ -62,7 +62,7 @@ class ClarusCommandApplier final : public CommandApplier {
 
   ClarusClient& clarus_;
   CommandJournal& journal_;
-  ClarusSite site_;
+  ClarusAccount site_;
   std::map<std::string, std::string> cache_;  // product / carrier / unit ids seen this run
 };
 

@@ -1,5 +1,6 @@
 #include "tests/e2e/stack.h"
 
+#include <cstdio>
 #include <fstream>
 
 #include "tests/support/ports.h"
@@ -14,6 +15,7 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
   agent_port_ = testing::free_port();
   relay_port_ = testing::free_port();
   erp_port_ = testing::free_port();
+  clarus_port_ = testing::free_port();
   write_configs();
 }
 
@@ -22,12 +24,13 @@ Stack::~Stack() {
   agent_.kill9();
   relay_.kill9();
   erp_.kill9();
+  clarus_.kill9();
   broker_->kill9();
 }
 
 bool Stack::stop() {
   bool clean = true;
-  for (testing::Process* p : {&agent_, &relay_, &erp_}) {
+  for (testing::Process* p : {&agent_, &relay_, &erp_, &clarus_}) {
     if (!p->running()) continue;
     int code = p->terminate(Millis(10'000));
     clean = clean && code == 0;
@@ -39,6 +42,10 @@ bool Stack::stop() {
 namespace {
 
 using Settings = std::vector<std::pair<std::string, std::string>>;
+
+constexpr char kClarusSecret[] = "clarus-client-secret-1";
+constexpr char kWebhookSecret[] = "hook-secret-1";
+constexpr char kClarusSubdomain[] = "acme";
 
 // Applies `key = value` lines over the defaults: a key given again replaces its default.
 void apply_overrides(Settings& settings, const std::vector<std::string>& lines) {
@@ -79,6 +86,24 @@ void Stack::write_configs() {
       {"forward.state_interval", "1s"},
       {"log.level", level},
   };
+  if (options_.with_clarus) {
+    std::ofstream(dir_->file("clarus-client-secret")) << kClarusSecret << "\n";
+    std::ofstream(dir_->file("clarus-webhook-secret")) << kWebhookSecret << "\n";
+    Settings clarus = {
+        {"clarus.base_url", clarus_url()},
+        {"clarus.subdomain", kClarusSubdomain},
+        {"clarus.client_id", "stockbridge"},
+        {"clarus.client_secret_file", dir_->file("clarus-client-secret")},
+        {"clarus.timeout", "2s"},
+        {"clarus.webhooks", options_.clarus_webhooks ? "true" : "false"},
+        {"clarus.webhook_secret_file", dir_->file("clarus-webhook-secret")},
+        {"clarus.automation_ids", "1000,1001,1002,1003,1004,1005"},
+        {"clarus.sweep_interval", options_.clarus_sweep_interval},
+        {"clarus.snapshot_interval", "30s"},
+        {"downlink.retry_max", "2s"},
+    };
+    agent.insert(agent.end(), clarus.begin(), clarus.end());
+  }
   if (options_.https_fallback_after.count() > 0) {
     agent.emplace_back("relay.uplink_url", relay_url());
     agent.emplace_back("relay.https_fallback_after", std::to_string(options_.https_fallback_after.count()) + "ms");
@@ -146,8 +171,59 @@ Status Stack::start_agent() {
   return wait_http(agent_url() + "/healthz", agent_, "the agent");
 }
 
+Status Stack::start_clarus() {
+  char rate[32], dup[32];
+  std::snprintf(rate, sizeof rate, "%g", options_.clarus_rate);
+  std::snprintf(dup, sizeof dup, "%g", options_.clarus_duplicate_webhooks);
+  std::vector<std::string> argv = {options_.bin_dir + "/tests/sim/clarus/stockbridge-clarus-sim",
+                                   "--port", std::to_string(clarus_port_),
+                                   "--client-id", "stockbridge",
+                                   "--client-secret", kClarusSecret,
+                                   "--subdomain", kClarusSubdomain,
+                                   "--seed", std::to_string(options_.clarus_seed),
+                                   "--rate", rate,
+                                   "--duplicate-webhooks-rate", dup,
+                                   "--automation-id-base", "1000"};
+  if (options_.clarus_webhooks) {
+    argv.push_back("--webhook-url");
+    argv.push_back(agent_url() + "/clarus/webhooks/" + kWebhookSecret);
+  }
+  argv.insert(argv.end(), options_.clarus_args.begin(), options_.clarus_args.end());
+  SB_RETURN_IF_ERROR(clarus_.spawn(argv, {}, dir_->file("clarus-sim.log")));
+  return wait_http(clarus_url() + "/_sim/stats", clarus_, "the Clarus simulator");
+}
+
+Status Stack::restart_clarus() {
+  SB_RETURN_IF_ERROR(clarus_.restart());
+  return wait_http(clarus_url() + "/_sim/stats", clarus_, "the Clarus simulator");
+}
+
+Result<Json> Stack::clarus_post(const std::string& path, const std::string& json) {
+  ClientRequest req;
+  req.method = "POST";
+  req.url = clarus_url() + path;
+  req.body = json;
+  req.timeout = Millis(30'000);
+  Result<HttpResponse> r = http_->send(req);
+  if (!r.ok()) return r.status();
+  if (r->status / 100 != 2) return Status::InvalidArgument(path + " answered " + std::to_string(r->status) + ": " + r->body);
+  if (r->body.empty()) return Json::object();
+  return Json::parse(r->body);
+}
+
+std::string Stack::relay_event_state(const std::string& event_id) {
+  ClientRequest req;
+  req.url = relay_url() + "/api/events/" + url_encode(event_id);
+  req.timeout = Millis(5'000);
+  Result<HttpResponse> r = http_->send(req);
+  if (!r.ok() || r->status != 200) return "";
+  Result<Json> j = Json::parse(r->body);
+  return j.ok() ? j->get_string("state") : "";
+}
+
 Status Stack::start() {
   SB_RETURN_IF_ERROR(start_broker());
+  if (options_.with_clarus) SB_RETURN_IF_ERROR(start_clarus());
   SB_RETURN_IF_ERROR(start_erp());
   SB_RETURN_IF_ERROR(start_relay());
   return start_agent();
