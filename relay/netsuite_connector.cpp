@@ -161,7 +161,11 @@ ErpOutcome NetSuiteConnector::resolve_item(const std::string& sku) {
 }
 
 ErpOutcome NetSuiteConnector::post(const v1::Event& e) {
-  if (!e.has_stock_adjustment()) return ErpOutcome::rejected("this connector cannot post this kind of event yet");
+  if (!e.has_stock_adjustment()) {
+    const char* kind = e.has_shipment() ? "Shipment" : e.has_goods_receipt() ? "GoodsReceipt"
+                     : e.has_return_receipt() ? "ReturnReceipt" : e.has_inventory_snapshot() ? "InventorySnapshot" : "this kind of";
+    return ErpOutcome::rejected(std::string("this connector cannot post ") + kind + " events yet; held until it can");
+  }
   const v1::StockAdjustment& a = e.stock_adjustment();
   std::string location = options_.default_location;
   if (auto it = options_.location_map.find(a.warehouse()); it != options_.location_map.end()) location = it->second;

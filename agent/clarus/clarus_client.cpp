@@ -64,6 +64,9 @@ Result<std::string> ClarusClient::token(bool force_new) {
   req.timeout = options_.timeout;
   Result<HttpResponse> r = http_.send(req);
   if (!r.ok()) return Status(r.status().code(), "cannot reach the Clarus token endpoint: " + r.status().message());
+  if (r->status == 429 || r->status >= 500) {
+    return Status::Unavailable("the Clarus token endpoint is unavailable (" + std::to_string(r->status) + " " + error_text(*r) + ")");
+  }
   if (r->status != 200) {
     // Wrong credentials are not a rejection of a command: the command is fine,
     // the agent's configuration is not. Retry later, loudly.

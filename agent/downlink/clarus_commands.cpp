@@ -99,6 +99,14 @@ Result<std::string> ClarusCommandApplier::stock_unit_type_id(const std::string& 
   if (auto it = cache_.find(key); it != cache_.end()) return it->second;
   std::string id = journal_.mapping(key);
   if (id.empty()) {
+    // Unit codes are unique in a tenant: find it before creating it.
+    Json filter = Json::object();
+    filter.set("code", eq(code));
+    Result<Json> node = find_one("stock_unit_types", filter, "id code");
+    if (!node.ok()) return node.status();
+    id = id_text(node->find("id"));
+  }
+  if (id.empty()) {
     Json attrs = Json::object();
     attrs.set("code", Json::string(code));
     attrs.set("name", Json::string(code));
@@ -106,10 +114,28 @@ Result<std::string> ClarusCommandApplier::stock_unit_type_id(const std::string& 
                                           "stock unit type " + code);
     if (!made.ok()) return made.status();
     id = *made;
-    SB_RETURN_IF_ERROR(journal_.put_mapping(key, id));
   }
+  SB_RETURN_IF_ERROR(journal_.put_mapping(key, id));
   cache_[key] = id;
   return id;
+}
+
+Status ClarusCommandApplier::ensure_case_unit(const std::string& product, int units_per_case, const std::string& unit) {
+  Json filter = Json::object();
+  filter.set("product_id", eq(product));
+  bool has_case = false;
+  SB_RETURN_IF_ERROR(clarus_.page_all("product_storage_units", filter, "id stock_configuration", 50, [&](const Json& n) {
+    has_case = n.get_string("stock_configuration") == "case";
+    return !has_case;
+  }));
+  if (has_case) return Status::Ok();
+  Json su = Json::object();
+  su.set("product_id", int_or_text(product));
+  su.set("stock_configuration", Json::string("case"));
+  su.set("unit_of_measure", Json::string(unit));
+  su.set("per_layer", Json::number(static_cast<int64_t>(units_per_case)));
+  su.set("number_of_layers", Json::number(int64_t{1}));
+  return clarus_.rest("POST", "/product_storage_units", envelope("product_storage_units", su)).status();
 }
 
 Result<std::string> ClarusCommandApplier::carrier_id(const std::string& code) {
@@ -198,17 +224,10 @@ Result<Applied> ClarusCommandApplier::item_upsert(const v1::ItemUpsert& c) {
     Result<std::string> made = created_id(clarus_.rest("POST", "/products", envelope("products", attrs)), "product " + c.sku());
     if (!made.ok()) return made.status();
     a.clarus_id = *made;
-    if (c.units_per_case() > 0) {
-      Json su = Json::object();
-      su.set("product_id", int_or_text(*made));
-      su.set("stock_configuration", Json::string("case"));
-      su.set("unit_of_measure", Json::string(c.unit().empty() ? "EA" : c.unit()));
-      su.set("per_layer", Json::number(static_cast<int64_t>(c.units_per_case())));
-      su.set("number_of_layers", Json::number(int64_t{1}));
-      Result<Json> r = clarus_.rest("POST", "/product_storage_units", envelope("product_storage_units", su));
-      if (!r.ok()) return r.status();  // applied again: the product is found, the case unit is retried by a later upsert
-    }
   }
+  // A crash between creating the product and its case unit, or a product
+  // Clarus already had, is mended here: the unit is looked for on every upsert.
+  if (c.units_per_case() > 0) SB_RETURN_IF_ERROR(ensure_case_unit(a.clarus_id, c.units_per_case(), c.unit().empty() ? "EA" : c.unit()));
   a.mappings.emplace_back("item:" + c.sku(), a.clarus_id);
   cache_["item:" + c.sku()] = a.clarus_id;
   return a;

@@ -55,6 +55,8 @@ class ClarusCommandApplier final : public CommandApplier {
   // The Clarus id of a product by code ("" when Clarus has none).
   Result<std::string> product_id(const std::string& sku);
   Result<std::string> stock_unit_type_id(const std::string& code);
+  // Gives the product a case storage unit of units_per_case if it has none.
+  Status ensure_case_unit(const std::string& product, int units_per_case, const std::string& unit);
   Result<std::string> carrier_id(const std::string& code);
   Result<std::string> carrier_service_id(const std::string& carrier, const std::string& code);
   // The first node of `resource` whose filter matches, or null.

@@ -1,14 +1,22 @@
 // stockbridge-demo: the whole of Stockbridge on this machine, on embedded
-// defaults. Starts mosquitto, the ERP simulator, the relay and the agent on
-// free loopback ports, sends sample warehouse traffic (stock adjustments from
-// two warehouses, a burst when a wave closes, one SKU the ERP does not know),
-// and prints what happened every two seconds until Ctrl-C.
+// defaults. Starts mosquitto, the Clarus simulator with its scripted
+// warehouse, the ERP simulator, the relay and the agent on free loopback
+// ports. The ERP releases orders, purchase orders and returns to the site
+// (commands down to Clarus); the warehouse picks, ships (partly, too),
+// receives, inspects returns and adjusts stock; Clarus's webhooks and the
+// agent's sweeps carry each fact up. Sample traffic also arrives on the
+// agent's generic intake (stock adjustments from two warehouses, a burst when
+// a wave closes, one SKU the ERP does not know). Prints what happened every
+// two seconds until Ctrl-C.
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
+#include "tests/e2e/erp_commands.h"
 #include "tests/e2e/producer.h"
 #include "tests/e2e/stack.h"
 
@@ -24,6 +32,20 @@ double number(const sb::Result<sb::Json>& doc, std::initializer_list<const char*
     cur = cur ? cur->find(p) : nullptr;
   }
   return cur && cur->is_number() ? cur->as_double() : -1;
+}
+
+// What the ERP releases to the site as time goes by.
+void release_work(sb::e2e::ErpCommands& erp, int tick) {
+  using Lines = std::vector<std::pair<std::string, int64_t>>;
+  auto sku = [](int n) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "SKU-%04d", 1 + n % 20);
+    return std::string(buf);
+  };
+  erp.send(sb::e2e::ErpCommands::order("SO-" + std::to_string(5000 + tick), Lines{{sku(tick), 1 + tick % 4}, {sku(tick * 7 + 3), 2}}));
+  if (tick % 5 == 1) erp.send(sb::e2e::ErpCommands::purchase_order("PO-" + std::to_string(800 + tick), Lines{{sku(tick + 2), 24}}));
+  if (tick % 8 == 3) erp.send(sb::e2e::ErpCommands::return_authorisation("RMA-" + std::to_string(300 + tick), Lines{{sku(tick + 4), 1}}));
+  if (erp.acked_through() < erp.sent()) erp.resend();
 }
 
 int usage() {
@@ -59,7 +81,10 @@ int main(int argc, char** argv) {
   options.bin_dir = bin_dir;
   options.site_id = "demo-site";
   options.erp_latency_ms = 20;  // a little of the ERP's real slowness
-  std::printf("Starting Stockbridge locally (mosquitto, ERP simulator, relay, agent)...\n");
+  options.with_clarus = true;
+  options.clarus_rate = 8;      // warehouse actions per second
+  options.clarus_sweep_interval = "5s";
+  std::printf("Starting Stockbridge locally (mosquitto, Clarus simulator, ERP simulator, relay, agent)...\n");
   sb::e2e::Stack stack(options);
   sb::Status s = stack.start();
   if (!s.ok()) {
@@ -69,12 +94,18 @@ int main(int argc, char** argv) {
   std::printf("\n  agent intake     POST %s/v1/events\n", stack.agent_url().c_str());
   std::printf("  agent status     %s/api/status   (also /metrics, /healthz, /readyz)\n", stack.agent_url().c_str());
   std::printf("  relay status     %s/api/status\n", stack.relay_url().c_str());
+  std::printf("  Clarus simulator %s/_sim/state  (orders, shipments, receipts, stock)\n", stack.clarus_url().c_str());
   std::printf("  ERP simulator    %s/_sim/ledger  (every record the ERP holds)\n", stack.erp_url().c_str());
   std::printf("  MQTT broker      %s\n", stack.broker().uri().c_str());
   std::printf("  configs and data %s\n\n", stack.dir().c_str());
-  std::printf("Sending stock adjustments at %.0f/s from WH1 and WH2, a burst of 500 now and then,\n"
-              "and one adjustment for SKU-9999, which the ERP does not know (it will be held).\n"
+  std::printf("The ERP releases an order every 2 s, a purchase order and a return now and then; the\n"
+              "scripted warehouse works them. Also sending stock adjustments at %.0f/s from WH1 and WH2,\n"
+              "a burst of 500 now and then, and one for SKU-9999, which the ERP does not know (held).\n"
+              "Shipments, receipts and returns are held at the relay until the ERP connector posts them.\n"
               "Press Ctrl-C to stop.\n\n", rate);
+  sb::e2e::ErpCommands erp(stack.broker().uri(), options.site_id);
+  (void)erp.start();
+  erp.send(sb::e2e::ErpCommands::item("SKU-0100", "Demo saddle bag", 6));
 
   sb::ClientRequest unknown;
   unknown.method = "POST";
@@ -86,20 +117,23 @@ int main(int argc, char** argv) {
   steady.start(100'000'000);
   sb::e2e::Producer burst({stack.agent_url(), "demo-wave", 2, 0, 50, 500});
   uint64_t wave = 0;
-  std::printf("%8s %10s %9s %10s %8s %6s %11s\n", "time", "accepted", "backlog", "forwarded", "posted", "held",
-              "ERP records");
+  std::printf("%8s %10s %9s %10s %8s %6s %11s %9s %9s\n", "time", "accepted", "backlog", "forwarded", "posted", "held",
+              "ERP records", "commands", "shipments");
   const auto start = std::chrono::steady_clock::now();
   for (int tick = 0; !g_stop; ++tick) {
     std::this_thread::sleep_for(std::chrono::seconds(2));
     if (tick % 5 == 2) burst.start(500, (wave++) * 500);  // a wave closes
+    release_work(erp, tick);
     auto agent = stack.agent_status();
     auto relay = stack.relay_status();
     int elapsed = static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(
                                        std::chrono::steady_clock::now() - start).count());
-    std::printf("%7ds %10.0f %9.0f %10.0f %8.0f %6.0f %11lld\n", elapsed, number(agent, {"intake", "accepted"}),
+    auto clarus = stack.get_json(stack.clarus_url() + "/_sim/stats");
+    std::printf("%7ds %10.0f %9.0f %10.0f %8.0f %6.0f %11lld %9.0f %9.0f\n", elapsed, number(agent, {"journal", "last_seq"}),
                 number(agent, {"journal", "backlog"}), number(agent, {"forwarding", "relay_acked_through"}),
                 number(relay, {"ledger", "posted"}), number(relay, {"ledger", "held"}),
-                static_cast<long long>(stack.erp_created()));
+                static_cast<long long>(stack.erp_created()), number(agent, {"downlink", "applied"}),
+                number(clarus, {"shipments"}));
     std::fflush(stdout);
     if (duration > 0 && elapsed >= duration) break;
   }
@@ -116,11 +150,15 @@ int main(int argc, char** argv) {
   }
   auto agent = stack.agent_status();
   auto relay = stack.relay_status();
-  std::printf("\ndemo finished: %.0f events accepted, %.0f posted to the ERP, %.0f held as exceptions "
+  auto clarus = stack.get_json(stack.clarus_url() + "/_sim/stats");
+  std::printf("\ndemo finished: %.0f events accepted, %.0f posted to the ERP, %.0f held as exceptions; "
+              "%.0f commands applied to Clarus, %.0f shipments dispatched there "
               "(see the relay's status and the agent's recent outcomes)\n",
-              number(agent, {"intake", "accepted"}), number(relay, {"ledger", "posted"}),
-              number(relay, {"ledger", "held"}));
+              number(agent, {"journal", "last_seq"}), number(relay, {"ledger", "posted"}),
+              number(relay, {"ledger", "held"}), number(agent, {"downlink", "applied"}), number(clarus, {"shipments"}));
   std::printf("Stopping cleanly...\n");
+  std::fflush(stdout);
+  erp.stop();
   bool clean = stack.stop();
   std::printf(clean ? "All processes stopped.\n" : "A process did not stop cleanly; see the logs above.\n");
   return clean ? 0 : 1;

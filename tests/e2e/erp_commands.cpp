@@ -1,5 +1,8 @@
 #include "tests/e2e/erp_commands.h"
 
+#include <chrono>
+#include <thread>
+
 namespace sb::e2e {
 
 ErpCommands::ErpCommands(const std::string& broker_uri, const std::string& site_id, const std::string& epoch)
@@ -20,9 +23,19 @@ ErpCommands::ErpCommands(const std::string& broker_uri, const std::string& site_
   (void)link_->subscribe(v1::down_ack_topic(site_id), 1);
 }
 
-ErpCommands::~ErpCommands() { link_->stop(); }
+ErpCommands::~ErpCommands() { stop(); }
 
-Status ErpCommands::start() { return link_->start(); }
+void ErpCommands::stop() {
+  if (link_) link_->stop();
+}
+
+Status ErpCommands::start() {
+  SB_RETURN_IF_ERROR(link_->start());
+  // Connected before the first send, so the first batch is not refused; later
+  // losses are covered by resend(), as the relay covers them.
+  for (int i = 0; i < 100 && !link_->is_connected(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  return link_->is_connected() ? Status::Ok() : Status::Unavailable("could not connect to the broker");
+}
 
 void ErpCommands::send(v1::Command command) {
   v1::DownlinkBatch batch;

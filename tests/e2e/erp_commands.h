@@ -21,6 +21,7 @@ class ErpCommands {
   ErpCommands(const std::string& broker_uri, const std::string& site_id, const std::string& epoch = "erp-1");
   ~ErpCommands();
   Status start();
+  void stop();  // before the broker goes away, so no "connection lost" is logged
 
   // Assigns the next seq and a command id (when empty), publishes it, and keeps
   // it until acknowledged.

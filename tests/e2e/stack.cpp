@@ -44,7 +44,7 @@ namespace {
 using Settings = std::vector<std::pair<std::string, std::string>>;
 
 constexpr char kClarusSecret[] = "clarus-client-secret-1";
-constexpr char kWebhookSecret[] = "hook-secret-1";
+constexpr char kWebhookSecret[] = "hook-secret-for-tests-0001";
 constexpr char kClarusSubdomain[] = "acme";
 
 // Applies `key = value` lines over the defaults: a key given again replaces its default.
@@ -97,7 +97,7 @@ void Stack::write_configs() {
         {"clarus.timeout", "2s"},
         {"clarus.webhooks", options_.clarus_webhooks ? "true" : "false"},
         {"clarus.webhook_secret_file", dir_->file("clarus-webhook-secret")},
-        {"clarus.automation_ids", "1000,1001,1002,1003,1004,1005"},
+        {"clarus.automation_ids", "1001,1002,1003,1004,1005,1006"},
         {"clarus.sweep_interval", options_.clarus_sweep_interval},
         {"clarus.snapshot_interval", "30s"},
         {"downlink.retry_max", "2s"},
@@ -182,7 +182,7 @@ Status Stack::start_clarus() {
                                    "--subdomain", kClarusSubdomain,
                                    "--seed", std::to_string(options_.clarus_seed),
                                    "--rate", rate,
-                                   "--duplicate-webhooks-rate", dup,
+                                   "--duplicate-webhooks", dup,
                                    "--automation-id-base", "1000"};
   if (options_.clarus_webhooks) {
     argv.push_back("--webhook-url");

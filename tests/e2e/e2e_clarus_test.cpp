@@ -1,0 +1,325 @@
+// Clarus end to end: the Clarus simulator, the agent's Clarus adapter, the
+// broker, the relay -- every process real, on loopback.
+//
+//  - Commands from the ERP reach Clarus through the agent, once each, in order.
+//  - Every fact the scripted warehouse produces (shipments, partial ones too,
+//    goods receipts, inspected returns, stock adjustments) reaches the relay
+//    exactly once although a fifth of the webhooks are dropped and a fifth are
+//    delivered twice: the sweeps find what no webhook brought.
+//  - A polling-only site (no webhooks at all) carries every event type.
+//  - Clarus down for a minute: commands wait, in order, then apply.
+//  - A webhook that is not from Clarus, or not JSON, is refused and journals nothing.
+#include <cstdio>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/e2e/e2e_test_support.h"
+#include "tests/e2e/erp_commands.h"
+#include "tests/e2e/stack.h"
+#include "tests/support/wait.h"
+
+#include <CppUTest/TestHarness.h>
+
+using namespace sb;
+using namespace sb::e2e;
+
+namespace {
+
+using Lines = std::vector<std::pair<std::string, int64_t>>;
+
+std::string sku(int n) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "SKU-%04d", n);
+  return buf;
+}
+
+const Json* list(const Json& state, const char* name) {
+  const Json* l = state.find(name);
+  return l && l->is_array() ? l : nullptr;
+}
+
+std::string status_code(const Json& goods_out) {
+  const Json* s = goods_out.find("goods_out_status");
+  return s ? s->get_string("code") : "";
+}
+
+// The event ids the agent must derive from what Clarus holds (docs/clarus-model.md).
+std::set<std::string> expected_events(const Json& state, const std::string& site) {
+  std::set<std::string> ids;
+  for (const Json& s : list(state, "shipments")->items()) ids.insert("clarus:" + site + ":shipment:" + s.find("id")->as_string());
+  for (const Json& r : list(state, "goods_in_receipts")->items()) {
+    if (r.get_string("status") != "completed") continue;
+    const char* kind = r.get_string("receipt_type") == "return" ? ":return:" : ":receipt:";
+    ids.insert("clarus:" + site + kind + r.find("id")->as_string());
+  }
+  for (const Json& a : list(state, "stock_adjustments")->items())
+    ids.insert("clarus:" + site + ":adjustment:" + a.find("id")->as_string());
+  return ids;
+}
+
+bool all_settled(const Json& state) {
+  for (const Json& g : list(state, "goods_outs")->items()) {
+    std::string c = status_code(g);
+    if (c != "COMPLETED" && c != "CANCELLED") return false;
+  }
+  for (const Json& r : list(state, "goods_in_receipts")->items())
+    if (r.get_string("status") != "completed") return false;
+  return true;
+}
+
+struct ClarusFlow {
+  Stack& stack;
+  ErpCommands erp;
+  explicit ClarusFlow(Stack& s, const std::string& site) : stack(s), erp(s.broker().uri(), site) {}
+
+  // The ERP releases work for the site: a new item, orders, purchase orders and returns.
+  void release_work(int orders) {
+    CHECK_TRUE(erp.start().ok());
+    erp.send(ErpCommands::item("SKU-NEW-1", "Carbon bottle cage", 12));
+    for (int i = 1; i <= orders; ++i)
+      erp.send(ErpCommands::order("SO-" + std::to_string(1000 + i), Lines{{sku(i), 2 + i % 3}, {sku(i + 5), 1}}));
+    erp.send(ErpCommands::order("SO-NEW", Lines{{"SKU-NEW-1", 1}}));
+    erp.send(ErpCommands::purchase_order("PO-501", Lines{{sku(2), 24}, {"SKU-NEW-1", 48}}));
+    erp.send(ErpCommands::purchase_order("PO-502", Lines{{sku(3), 10}}));
+    erp.send(ErpCommands::return_authorisation("RMA-77", Lines{{sku(4), 1}, {sku(5), 2}}));
+  }
+
+  void wait_applied() {
+    const uint64_t n = erp.sent();
+    bool applied = testing::wait_until(
+        [&] {
+          if (erp.acked_through() < n) erp.resend();
+          auto o = erp.outcomes();
+          if (o.size() < n) return false;
+          for (auto& [id, out] : o)
+            if (out.kind() != v1::CommandOutcome::APPLIED) return true;  // fails below with the reason
+          return true;
+        },
+        Millis(60'000), Millis(250));
+    auto o = erp.outcomes();
+    for (auto& [id, out] : o) CHECK_EQUAL_TEXT(v1::CommandOutcome::APPLIED, out.kind(), (id + ": " + out.reason()).c_str());
+    CHECK_TRUE_TEXT(applied, stack.logs().c_str());
+    LONGS_EQUAL(n, o.size());
+  }
+
+  // Runs the scripted warehouse until every order is dispatched and every receipt completed.
+  Json run_warehouse() {
+    Result<Json> state = stack.clarus_state();
+    for (int round = 0; round < 200 && state.ok() && !all_settled(*state); ++round) {
+      CHECK_TRUE(stack.clarus_post("/_sim/warehouse/step", R"({"steps":10})").ok());
+      state = stack.clarus_state();
+    }
+    CHECK_TRUE_TEXT(state.ok(), state.status().to_string().c_str());
+    CHECK_TRUE_TEXT(all_settled(*state), "the scripted warehouse did not settle every order and receipt");
+    // A few adjustments and moves after the last dispatch, too.
+    CHECK_TRUE(stack.clarus_post("/_sim/warehouse/step", R"({"steps":10,"only":["adjust","move"]})").ok());
+    return stack.clarus_state().value();
+  }
+
+  // Every expected fact known to the relay, and the agent journaled each once.
+  void expect_every_fact_at_relay(const std::string& site, Millis within) {
+    Json state = stack.clarus_state().value();
+    std::set<std::string> expected = expected_events(state, site);
+    std::printf("\n  facts in Clarus: %zu shipments, %zu receipts, %zu stock adjustments -> %zu events expected\n",
+                list(state, "shipments")->items().size(), list(state, "goods_in_receipts")->items().size(),
+                list(state, "stock_adjustments")->items().size(), expected.size());
+    CHECK_TRUE(!list(state, "shipments")->items().empty());
+    std::set<std::string> missing;
+    bool all = testing::wait_until(
+        [&] {
+          missing.clear();
+          for (const std::string& id : expected)
+            if (stack.relay_event_state(id).empty()) missing.insert(id);
+          return missing.empty();
+        },
+        within, Millis(500));
+    std::string text = "not at the relay:";
+    for (const std::string& id : missing) text += " " + id;
+    CHECK_TRUE_TEXT(all, (text + "\n" + stack.logs()).c_str());
+    // Exactly once: the journal holds one event per fact (no snapshots in these runs).
+    Result<Json> agent = stack.agent_status();
+    CHECK_TRUE(agent.ok());
+    LONGS_EQUAL(expected.size(), json_number(*agent, "journal.last_seq"));
+  }
+};
+
+StackOptions clarus_options(bool webhooks) {
+  StackOptions o;
+  o.bin_dir = STOCKBRIDGE_BINARY_DIR;
+  o.with_clarus = true;
+  o.clarus_webhooks = webhooks;
+  o.clarus_sweep_interval = "3s";
+  o.clarus_duplicate_webhooks = 0.2;
+  o.agent_settings = {"clarus.snapshot_interval = 0"};
+  return o;
+}
+
+}  // namespace
+
+TEST_GROUP(E2eClarus) {};
+
+TEST(E2eClarus, EveryFactReachesTheRelayOnceWhenAFifthOfWebhooksAreLostAndAFifthRepeated) {
+  Stack stack(clarus_options(true));
+  Status s = stack.start();
+  CHECK_TRUE_TEXT(s.ok(), s.to_string().c_str());
+  CHECK_TRUE(stack.clarus_post("/_sim/faults", R"({"drop_webhooks_rate":0.2})").ok());
+  ClarusFlow flow(stack, "site-1");
+  flow.release_work(8);
+  flow.wait_applied();
+
+  // What the ERP sent is in Clarus as it sent it.
+  Json state = stack.clarus_state().value();
+  int orders = 0;
+  for (const Json& g : list(state, "goods_outs")->items()) {
+    if (g.get_string("reference").rfind("SO-", 0) == 0) orders++;
+  }
+  LONGS_EQUAL(9, orders);
+  bool new_product = false;
+  for (const Json& p : list(state, "products")->items()) new_product = new_product || p.get_string("code") == "SKU-NEW-1";
+  CHECK_TRUE(new_product);
+
+  flow.run_warehouse();
+  flow.expect_every_fact_at_relay("site-1", Millis(30'000));
+
+  Result<Json> stats = stack.get_json(stack.clarus_url() + "/_sim/stats");
+  CHECK_TRUE(stats.ok());
+  Result<Json> agent = stack.agent_status();
+  // The losses were real, and the sweeps made up for them.
+  CHECK_TRUE_TEXT(json_number(*stats, "webhooks.dropped") > 0, stats->dump().c_str());
+  CHECK_TRUE_TEXT(json_number(*stats, "webhooks.duplicated") > 0, stats->dump().c_str());
+  CHECK_TRUE_TEXT(json_number(*agent, "links.clarus.sweeps.events_found_first") > 0, agent->dump().c_str());
+  CHECK_TRUE_TEXT(json_number(*agent, "links.clarus.webhook_intake.duplicates") > 0, agent->dump().c_str());
+  flow.erp.stop();
+  CHECK_TRUE(stack.stop());
+}
+
+TEST(E2eClarus, APollingOnlySiteCarriesEveryEventType) {
+  Stack stack(clarus_options(false));
+  Status s = stack.start();
+  CHECK_TRUE_TEXT(s.ok(), s.to_string().c_str());
+  ClarusFlow flow(stack, "site-1");
+  flow.release_work(4);
+  flow.wait_applied();
+  Json state = flow.run_warehouse();
+  // Every kind of fact is present, so the sweep is shown to carry each one.
+  bool purchase = false, ret = false;
+  for (const Json& r : list(state, "goods_in_receipts")->items()) {
+    purchase = purchase || r.get_string("receipt_type") == "purchase_order";
+    ret = ret || r.get_string("receipt_type") == "return";
+  }
+  CHECK_TRUE(purchase && ret);
+  CHECK_TRUE(!list(state, "stock_adjustments")->items().empty());
+  flow.expect_every_fact_at_relay("site-1", Millis(30'000));
+  Result<Json> agent = stack.agent_status();
+  CHECK_TRUE(agent.ok());
+  CHECK_FALSE(agent->find("links")->find("clarus")->find("webhooks")->as_bool());
+  // No webhook route on a polling-only site.
+  ClientRequest hook;
+  hook.method = "POST";
+  hook.url = stack.agent_url() + "/clarus/webhooks/hook-secret-for-tests-0001";
+  hook.body = "{}";
+  Result<HttpResponse> r = stack.http().send(hook);
+  CHECK_TRUE(r.ok());
+  LONGS_EQUAL(404, r->status);
+  flow.erp.stop();
+  CHECK_TRUE(stack.stop());
+}
+
+TEST(E2eClarus, ClarusDownForAMinuteCommandsWaitAndApplyAfterwardsInOrder) {
+  Stack stack(clarus_options(true));
+  Status s = stack.start();
+  CHECK_TRUE_TEXT(s.ok(), s.to_string().c_str());
+  ErpCommands erp(stack.broker().uri(), "site-1");
+  CHECK_TRUE(erp.start().ok());
+  CHECK_TRUE(stack.clarus_post("/_sim/faults", R"({"down":true})").ok());
+  const auto down_at = std::chrono::steady_clock::now();
+  erp.send(ErpCommands::item("SKU-NEW-9", "Tubeless valve pair"));
+  for (int i = 1; i <= 5; ++i) erp.send(ErpCommands::order("SO-D" + std::to_string(i), Lines{{sku(i), 1}}));
+  erp.send(ErpCommands::order("SO-D9", Lines{{"SKU-NEW-9", 2}}));  // needs the item applied first
+  erp.send(ErpCommands::cancel("SO-D2"));
+  // Journaled and acknowledged at once, although Clarus is down.
+  CHECK_TRUE(testing::wait_until(
+      [&] {
+        if (erp.acked_through() < 8) erp.resend();
+        return erp.acked_through() == 8;
+      },
+      Millis(10'000), Millis(250)));
+  CHECK_TRUE(testing::wait_until(
+      [&] {
+        Result<Json> a = stack.agent_status();
+        return a.ok() && json_number(*a, "downlink.waiting") == 8 && a->find("downlink")->find("clarus_unavailable")->as_bool();
+      },
+      Millis(15'000)));
+  CHECK_TRUE(erp.outcomes().empty());
+  // The agent is killed while it waits: the commands are in its journal, not in memory.
+  CHECK_TRUE(stack.restart_agent().ok());
+  std::this_thread::sleep_until(down_at + std::chrono::seconds(60));
+  Result<Json> still = stack.agent_status();
+  LONGS_EQUAL(8, json_number(*still, "downlink.waiting"));
+  CHECK_TRUE(stack.clarus_post("/_sim/faults", R"({"down":false})").ok());
+
+  bool done = testing::wait_until(
+      [&] {
+        Result<Json> a = stack.agent_status();
+        return a.ok() && json_number(*a, "downlink.waiting") == 0;
+      },
+      Millis(30'000));
+  CHECK_TRUE_TEXT(done, stack.logs().c_str());
+  Json state = stack.clarus_state().value();
+  // In order: goods outs were created in the order released, the new item before its order,
+  // and the cancel after its release.
+  std::vector<std::string> refs;
+  std::string d2_status;
+  for (const Json& g : list(state, "goods_outs")->items()) {
+    std::string ref = g.get_string("reference");
+    if (ref.rfind("SO-D", 0) != 0) continue;
+    refs.push_back(ref);
+    if (ref == "SO-D2") d2_status = status_code(g);
+  }
+  std::vector<std::string> expected = {"SO-D1", "SO-D2", "SO-D3", "SO-D4", "SO-D5", "SO-D9"};
+  CHECK_TRUE_TEXT(refs == expected, state.find("goods_outs")->dump().c_str());
+  STRCMP_EQUAL("CANCELLED", d2_status.c_str());
+  Result<Json> agent = stack.agent_status();
+  LONGS_EQUAL(0, json_number(*agent, "downlink.held"));
+  erp.stop();
+  CHECK_TRUE(stack.stop());
+}
+
+TEST(E2eClarus, AWebhookNotFromClarusOrNotJsonIsRefusedAndJournalsNothing) {
+  Stack stack(clarus_options(true));
+  Status s = stack.start();
+  CHECK_TRUE_TEXT(s.ok(), s.to_string().c_str());
+  auto post = [&](const std::string& secret, const std::string& subdomain, const std::string& automation,
+                  const std::string& body) {
+    ClientRequest r;
+    r.method = "POST";
+    r.url = stack.agent_url() + "/clarus/webhooks/" + secret;
+    r.headers = {{"X-ClarusWMS-Subdomain", subdomain}, {"X-ClarusWMS-Automation-ID", automation},
+                 {"X-ClarusWMS-Domain", "acme.claruswms.com"}, {"X-ClarusWMS-API-Domain", "clarus-api.com"}};
+    r.body = body;
+    Result<HttpResponse> a = stack.http().send(r);
+    CHECK_TRUE(a.ok());
+    return *a;
+  };
+  const std::string adjustment =
+      R"({"data":{"id":424242,"type":"stock_adjustments","attributes":{"quantity":-2,"adjustment_type":"negative","reason_code":{"id":"DMG","code":"DMG"},"product":{"code":"SKU-0001"},"location":{"code":"A-01-01"},"warehouse":{"id":1,"code":"WH1"},"created_at":"2026-11-26T10:42:00Z"}}})";
+  LONGS_EQUAL(401, post("not-the-secret-at-all", "acme", "1003", adjustment).status);
+  LONGS_EQUAL(403, post("hook-secret-for-tests-0001", "someone-else", "1003", adjustment).status);
+  LONGS_EQUAL(403, post("hook-secret-for-tests-0001", "acme", "666", adjustment).status);
+  HttpResponse bad = post("hook-secret-for-tests-0001", "acme", "1003", R"({"data":{"id":1,)");
+  LONGS_EQUAL(400, bad.status);
+  CHECK_TRUE(bad.body.find("error") != std::string::npos);
+  LONGS_EQUAL(413, post("hook-secret-for-tests-0001", "acme", "1003", std::string(2 << 20, ' ')).status);
+  Result<Json> agent = stack.agent_status();
+  LONGS_EQUAL(0, json_number(*agent, "journal.last_seq"));
+  // The process is still up, and a genuine webhook is journaled once even when repeated.
+  LONGS_EQUAL(201, post("hook-secret-for-tests-0001", "acme", "1003", adjustment).status);
+  LONGS_EQUAL(200, post("hook-secret-for-tests-0001", "acme", "1003", adjustment).status);
+  agent = stack.agent_status();
+  LONGS_EQUAL(1, json_number(*agent, "journal.last_seq"));
+  CHECK_TRUE(testing::wait_until([&] { return !stack.relay_event_state("clarus:site-1:adjustment:424242").empty(); },
+                                 Millis(15'000)));
+  CHECK_TRUE(stack.stop());
+}
