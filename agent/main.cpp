@@ -192,6 +192,8 @@ int run(const Config& cfg) {
   so.port = static_cast<uint16_t>(cfg.integer("intake.port"));
   so.max_threads = static_cast<int>(cfg.integer("intake.threads"));
   so.max_body_bytes = cfg.bytes("intake.max_body");
+  so.tls_cert_file = cfg.str("intake.tls_cert_file");
+  so.tls_key_file = cfg.str("intake.tls_key_file");
   std::shared_ptr<Router> router = make_agent_router(ctx);
   if (clarus.webhooks) add_clarus_webhook_routes(*router, *clarus.webhooks);
   Result<std::unique_ptr<HttpServer>> server = start_http_server(so, router);
@@ -209,7 +211,7 @@ int run(const Config& cfg) {
     if (n.ok() && *n > 0) log::info("journal", "forgot old event ids", {{"count", *n}});
   });
 
-  const std::string url = "http://" + so.bind_address + ":" + std::to_string((*server)->port());
+  const std::string url = std::string(so.tls_cert_file.empty() ? "http://" : "https://") + so.bind_address + ":" + std::to_string((*server)->port());
   log::info("agent", "started", {{"site", site}, {"version", version}, {"intake", url + "/v1/events"},
                                  {"status", url + "/api/status"}, {"broker", mo.server_uri},
                                  {"journal", store_options.path}});

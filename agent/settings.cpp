@@ -42,6 +42,8 @@ const SettingTable& agent_settings() {
       {"intake.port", SettingType::kInt, "8480", "Port of the intake API and status page."},
       {"intake.threads", SettingType::kInt, "16", "Connections served at once.", positive},
       {"intake.max_body", SettingType::kBytes, "8MiB", "Largest request body; larger requests answer 413."},
+      {"intake.tls_cert_file", SettingType::kPath, "", "PEM certificate (chain) to serve the intake, the Clarus webhooks and the status page over HTTPS. Set with intake.tls_key_file; empty = plain HTTP."},
+      {"intake.tls_key_file", SettingType::kPath, "", "PEM private key of intake.tls_cert_file."},
       {"intake.max_batch_events", SettingType::kInt, "10000", "Most events in one batch request.", positive},
       {"forward.batch_events", SettingType::kInt, "1000", "Most events in one uplink batch.", positive},
       {"forward.batch_bytes", SettingType::kBytes, "512KiB", "Most bytes in one uplink batch."},
@@ -74,7 +76,7 @@ const SettingTable& agent_settings() {
       {"log.level", SettingType::kString, "info", "debug, info, warn or error.", log_level},
     };
     SettingTable mqtt = mqtt_settings("MQTT client id; default agent-<site.id>.");
-    t.insert(t.begin() + 11, mqtt.begin(), mqtt.end());  // after the intake settings
+    t.insert(t.begin() + 13, mqtt.begin(), mqtt.end());  // after the intake settings
     return t;
   }();
   return table;
