@@ -63,7 +63,7 @@ int read_response(int fd, std::string& buf) {
 }  // namespace
 
 LoadResult run_http_load(uint16_t port, const std::string& path, int connections, double seconds,
-                         const std::function<std::string(int, uint64_t)>& body) {
+                         const std::function<std::string(int, uint64_t)>& body, const std::string& headers) {
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> ok{0}, failed{0};
   std::mutex mu;
@@ -77,8 +77,8 @@ LoadResult run_http_load(uint16_t port, const std::string& path, int connections
       std::string buf;
       for (uint64_t n = 0; !stop && fd >= 0; ++n) {
         std::string b = body(c, n);
-        std::string req = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: " +
-                          std::to_string(b.size()) + "\r\n\r\n" + b;
+        std::string req = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
+                          headers + "Content-Length: " + std::to_string(b.size()) + "\r\n\r\n" + b;
         auto s = std::chrono::steady_clock::now();
         if (::write(fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) break;
         int status = read_response(fd, buf);

@@ -18,8 +18,10 @@ struct LoadResult {
   double p50_ms = 0, p99_ms = 0;
 };
 
-// body(thread, n) returns the JSON body of request n of a thread.
+// body(thread, n) returns the JSON body of request n of a thread. headers are
+// extra header lines, each ending in "\r\n" (e.g. Clarus's webhook headers).
 LoadResult run_http_load(uint16_t port, const std::string& path, int connections, double seconds,
-                         const std::function<std::string(int thread, uint64_t n)>& body);
+                         const std::function<std::string(int thread, uint64_t n)>& body,
+                         const std::string& headers = "");
 
 }  // namespace sb::bench

@@ -171,6 +171,8 @@ Status Stack::start_agent() {
   return wait_http(agent_url() + "/healthz", agent_, "the agent");
 }
 
+std::string Stack::clarus_webhook_secret() { return kWebhookSecret; }
+
 Status Stack::start_clarus() {
   char rate[32], dup[32];
   std::snprintf(rate, sizeof rate, "%g", options_.clarus_rate);

@@ -75,6 +75,8 @@ class Stack {
   std::string agent_url() const { return "http://127.0.0.1:" + std::to_string(agent_port_); }
   std::string relay_url() const { return "http://127.0.0.1:" + std::to_string(relay_port_); }
   std::string erp_url() const { return "http://127.0.0.1:" + std::to_string(erp_port_); }
+  // The webhook secret the agent expects in /clarus/webhooks/{secret}.
+  static std::string clarus_webhook_secret();
   std::string clarus_url() const { return "http://127.0.0.1:" + std::to_string(clarus_port_); }
   const std::string& dir() const { return dir_->path(); }
 
