@@ -1,19 +1,15 @@
 #include "clarus_contract_support.h"
 
-#include <csignal>
-#include <cstdlib>
+#include <utility>
 
 #include <CppUTest/TestHarness.h>
 
 namespace sb::contract {
 
 SimTenant::SimTenant(clarus_sim::SimOptions options) : http_(make_poco_http_client()) {
-  std::signal(SIGPIPE, SIG_IGN);  // a peer hanging up must not end the test process
-  options.port = 0;
   options.rate = 0;  // the warehouse acts only when a test steps it
-  sim_ = std::make_unique<clarus_sim::ClarusSimulator>(options);
-  Status started = sim_->start();
-  if (!started.ok()) FAIL(started.to_string().c_str());
+  sim_ = clarus_sim::test::start_sim_as_given(std::move(options));
+  sim_client_ = std::make_unique<clarus_sim::test::ClarusClient>(sim_->url());
   clarus_ = client(agent_options());
 }
 
@@ -37,47 +33,10 @@ std::unique_ptr<agent::ClarusClient> SimTenant::client(agent::ClarusOptions opti
 }
 
 Json SimTenant::admin(const std::string& method, const std::string& path, const std::string& body) {
-  ClientRequest r;
-  r.method = method;
-  r.url = sim_->url() + "/_sim" + path;
-  r.body = body;
-  Result<HttpResponse> answer = http_->send(r);
-  if (!answer.ok()) FAIL(("/_sim" + path + ": " + answer.status().to_string()).c_str());
-  if (answer->status / 100 != 2) FAIL(("/_sim" + path + " answered " + std::to_string(answer->status) + ": " + answer->body).c_str());
-  Result<Json> j = Json::parse(answer->body);
-  return j.ok() ? *j : Json();
-}
-
-const Json* at(const Json& root, const std::string& path) {
-  const Json* cur = &root;
-  size_t start = 0;
-  while (cur && start <= path.size()) {
-    size_t dot = path.find('.', start);
-    std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (cur->is_array()) {
-      size_t index = static_cast<size_t>(std::atoll(key.c_str()));
-      cur = index < cur->items().size() ? &cur->items()[index] : nullptr;
-    } else if (cur->is_object()) {
-      cur = cur->find(key);
-    } else {
-      cur = nullptr;
-    }
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  return cur;
-}
-
-int64_t int_at(const Json& root, const std::string& path) {
-  const Json* v = at(root, path);
-  int64_t n = -1;
-  if (!v || !v->as_int64(&n)) return -1;
-  return n;
-}
-
-std::string str_at(const Json& root, const std::string& path) {
-  const Json* v = at(root, path);
-  return v && (v->is_string() || v->is_number()) ? v->as_string() : "";
+  clarus_sim::test::Answer answer = sim_client_->admin(method, path, body);
+  if (answer.status == 0) FAIL(("/_sim" + path + ": " + answer.body).c_str());  // no answer: body says why
+  if (answer.status / 100 != 2) FAIL(("/_sim" + path + " answered " + std::to_string(answer.status) + ": " + answer.body).c_str());
+  return answer.json;
 }
 
 std::vector<Json> where(const Json& state, const std::string& list, const std::string& path, const std::string& value) {

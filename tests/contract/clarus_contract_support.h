@@ -11,6 +11,7 @@
 
 #include "agent/clarus/clarus_client.h"
 #include "clarus_simulator.h"
+#include "clarus_test_client.h"
 #include "platform/core/clock.h"
 #include "platform/core/json.h"
 #include "platform/http/http.h"
@@ -39,13 +40,16 @@ class SimTenant {
   SystemClock clock_;
   std::unique_ptr<HttpClient> http_;
   std::unique_ptr<clarus_sim::ClarusSimulator> sim_;
+  std::unique_ptr<clarus_sim::test::ClarusClient> sim_client_;  // for /_sim
   std::unique_ptr<agent::ClarusClient> clarus_;
 };
 
-// "lines.0.product.code" (array indexes as numbers); nullptr when absent.
-const Json* at(const Json& root, const std::string& path);
-int64_t int_at(const Json& root, const std::string& path);  // -1 when absent or not an integer
-std::string str_at(const Json& root, const std::string& path);
+// The simulator tests' JSON path helpers: at(root, "lines.0.product.code")
+// (array indexes as numbers; nullptr when absent), int_at (-1 when absent or
+// not an integer), str_at.
+using clarus_sim::test::at;
+using clarus_sim::test::int_at;
+using clarus_sim::test::str_at;
 // The records of state[list] whose `path` reads `value` (as text).
 std::vector<Json> where(const Json& state, const std::string& list, const std::string& path, const std::string& value);
 size_t count(const Json& state, const std::string& list);

@@ -187,3 +187,47 @@ TEST(E2eClarus, AWebhookNotFromClarusOrNotJsonIsRefusedAndJournalsNothing) {
                                  Millis(15'000)));
   CHECK_TRUE(stack.stop());
 }
+
+TEST(E2eClarus, ACommandClarusRefusesIsHeldWithItsReasonAndOnlyItsOrderWaits) {
+  Stack stack(clarus_options(true));
+  Status s = stack.start();
+  CHECK_TRUE_TEXT(s.ok(), s.to_string().c_str());
+  ErpCommands erp(stack.broker().uri(), "site-1");
+  CHECK_TRUE(erp.start().ok());
+  v1::Command bad = ErpCommands::order("SO-BAD", Lines{{sku(1), 1}});
+  bad.mutable_sales_order_release()->mutable_ship_to()->set_country_code("UK");  // Clarus wants GB
+  erp.send(bad);
+  erp.send(ErpCommands::order("SO-GOOD", Lines{{sku(2), 1}}));
+  erp.send(ErpCommands::cancel("SO-BAD"));
+  CHECK_TRUE(testing::wait_until(
+      [&] {
+        if (erp.acked_through() < 3) erp.resend();
+        return erp.outcomes().size() == 3;
+      },
+      Millis(30'000), Millis(250)));
+  auto out = erp.outcomes();
+  const std::string first = "cmd-erp-1-1", good = "cmd-erp-1-2", cancel = "cmd-erp-1-3";
+  LONGS_EQUAL(v1::CommandOutcome::HELD, out[first].kind());
+  CHECK_TRUE_TEXT(out[first].reason().find("country_code 'UK'") != std::string::npos, out[first].reason().c_str());
+  LONGS_EQUAL(v1::CommandOutcome::APPLIED, out[good].kind());
+  LONGS_EQUAL(v1::CommandOutcome::HELD, out[cancel].kind());
+  CHECK_TRUE_TEXT(out[cancel].reason().find("waits behind command " + first) != std::string::npos, out[cancel].reason().c_str());
+  // The agent's status page shows both, with the reasons a person acts on.
+  Result<Json> agent = stack.agent_status();
+  CHECK_TRUE(agent.ok());
+  LONGS_EQUAL(2, json_number(*agent, "downlink.held"));
+  const Json* held = agent->find("downlink")->find("held_commands");
+  CHECK_TRUE(held && held->items().size() == 2);
+  bool shown = false;
+  for (const Json& h : held->items())
+    shown = shown || (h.get_string("command_id") == first && h.get_string("kind") == "SalesOrderRelease" &&
+                      h.get_string("reason").find("country_code") != std::string::npos);
+  CHECK_TRUE_TEXT(shown, held->dump().c_str());
+  // Clarus holds the good order only.
+  Json state = stack.clarus_state().value();
+  std::set<std::string> refs;
+  for (const Json& g : list(state, "goods_outs")->items()) refs.insert(g.get_string("reference"));
+  CHECK_TRUE(refs.count("SO-GOOD") == 1 && refs.count("SO-BAD") == 0);
+  erp.stop();
+  CHECK_TRUE(stack.stop());
+}

@@ -8,20 +8,13 @@ using namespace sb;
 using namespace sb::clarus_sim;
 using namespace sb::clarus_sim::test;
 
-TEST_GROUP(ClarusSimAuth) {
+TEST_GROUP_BASE(ClarusSimAuth, SimTest) {
   ManualClock clock;
-  std::unique_ptr<ClarusSimulator> sim;
-  std::unique_ptr<ClarusClient> client;
   void setup() override {
     SimOptions options;
     options.clock = &clock;
     options.token_ttl_s = 60;
-    sim = start_sim(options);
-    client = std::make_unique<ClarusClient>(sim->url());
-  }
-  void teardown() override {
-    client.reset();
-    sim.reset();
+    open(options, false);
   }
 };
 

@@ -10,19 +10,7 @@ using namespace sb;
 using namespace sb::clarus_sim;
 using namespace sb::clarus_sim::test;
 
-TEST_GROUP(ClarusSimFaults) {
-  std::unique_ptr<ClarusSimulator> sim;
-  std::unique_ptr<ClarusClient> client;
-  void setup() override {
-    sim = start_sim();
-    client = std::make_unique<ClarusClient>(sim->url());
-    client->token();
-  }
-  void teardown() override {
-    client.reset();
-    sim.reset();
-  }
-};
+TEST_GROUP_BASE(ClarusSimFaults, SimTest) {};
 
 TEST(ClarusSimFaults, DownAnswers503EverywhereButTheAdminApi) {
   LONGS_EQUAL(200, client->admin("POST", "/faults", R"({"down":true})").status);

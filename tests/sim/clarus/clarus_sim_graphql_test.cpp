@@ -7,19 +7,7 @@ using namespace sb;
 using namespace sb::clarus_sim;
 using namespace sb::clarus_sim::test;
 
-TEST_GROUP(ClarusSimGraphql) {
-  std::unique_ptr<ClarusSimulator> sim;
-  std::unique_ptr<ClarusClient> client;
-  void setup() override {
-    sim = start_sim();
-    client = std::make_unique<ClarusClient>(sim->url());
-    client->token();
-  }
-  void teardown() override {
-    client.reset();
-    sim.reset();
-  }
-};
+TEST_GROUP_BASE(ClarusSimGraphql, SimTest) {};
 
 TEST(ClarusSimGraphql, ShipmentsOfOneGoodsOutWithLinesAndPackages) {
   client->api("POST", "/goods_outs", goods_out_body("SO-G1", {{1, 6}}, R"("carrier_id":1,"carrier_service_id":1)"));

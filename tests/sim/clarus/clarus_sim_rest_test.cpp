@@ -8,18 +8,7 @@ using namespace sb;
 using namespace sb::clarus_sim;
 using namespace sb::clarus_sim::test;
 
-TEST_GROUP(ClarusSimRest) {
-  std::unique_ptr<ClarusSimulator> sim;
-  std::unique_ptr<ClarusClient> client;
-  void setup() override {
-    sim = start_sim();
-    client = std::make_unique<ClarusClient>(sim->url());
-    client->token();
-  }
-  void teardown() override {
-    client.reset();
-    sim.reset();
-  }
+TEST_GROUP_BASE(ClarusSimRest, SimTest) {
   void expect_422(const std::string& body, const std::string& words) {
     Answer a = client->api("POST", "/goods_outs", body);
     LONGS_EQUAL(422, a.status);

@@ -21,19 +21,11 @@ const Json* goods_out_in(const Json& state, int64_t id) {
 
 }  // namespace
 
-TEST_GROUP(ClarusSimWarehouse) {
-  std::unique_ptr<ClarusSimulator> sim;
-  std::unique_ptr<ClarusClient> client;
+TEST_GROUP_BASE(ClarusSimWarehouse, SimTest) {
   void setup() override {
     SimOptions options;
     options.seed = 7;
-    sim = start_sim(options);
-    client = std::make_unique<ClarusClient>(sim->url());
-    client->token();
-  }
-  void teardown() override {
-    client.reset();
-    sim.reset();
+    open(options);
   }
   int64_t create_order(const std::string& ref, const std::vector<std::pair<int64_t, int64_t>>& lines) {
     Answer a = client->api("POST", "/goods_outs", goods_out_body(ref, lines, R"("carrier_id":2)"));

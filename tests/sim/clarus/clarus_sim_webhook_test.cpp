@@ -48,14 +48,11 @@ struct Receiver {
 
 }  // namespace
 
-TEST_GROUP(ClarusSimWebhooks) {
+TEST_GROUP_BASE(ClarusSimWebhooks, SimTest) {
   Receiver receiver;
-  std::unique_ptr<ClarusSimulator> sim;
-  std::unique_ptr<ClarusClient> client;
   void setup() override { receiver.start(); }
   void teardown() override {
-    client.reset();
-    sim.reset();
+    close();
     receiver.server->stop();
   }
   void start(double duplicate_rate, double drop_rate = 0) {
@@ -65,9 +62,7 @@ TEST_GROUP(ClarusSimWebhooks) {
     options.drop_webhooks_rate = drop_rate;
     options.webhook_retry_ms = 20;
     options.automation_id_base = 500;
-    sim = start_sim(options);
-    client = std::make_unique<ClarusClient>(sim->url());
-    client->token();
+    open(options);
   }
   Json webhook_stats() { return *at(sim->stats(), "webhooks"); }
 };

@@ -3,8 +3,6 @@
 #include <csignal>
 #include <cstdlib>
 
-#include <CppUTest/TestHarness.h>
-
 namespace sb::clarus_sim::test {
 
 ClarusClient::ClarusClient(std::string base_url, std::string sub)
@@ -60,13 +58,28 @@ Answer ClarusClient::admin(const std::string& method, const std::string& path, c
 }
 
 std::unique_ptr<ClarusSimulator> start_sim(SimOptions options) {
+  if (options.seed_products == 20) options.seed_products = 10;
+  return start_sim_as_given(std::move(options));
+}
+
+std::unique_ptr<ClarusSimulator> start_sim_as_given(SimOptions options) {
   std::signal(SIGPIPE, SIG_IGN);  // a client hanging up must not kill the test process
   options.port = 0;
-  if (options.seed_products == 20) options.seed_products = 10;
   auto sim = std::make_unique<ClarusSimulator>(options);
   Status st = sim->start();
   if (!st.ok()) FAIL(st.to_string().c_str());
   return sim;
+}
+
+void SimTest::open(SimOptions options, bool with_token) {
+  sim = start_sim(std::move(options));
+  client = std::make_unique<ClarusClient>(sim->url());
+  if (with_token) client->token();
+}
+
+void SimTest::close() {
+  client.reset();
+  sim.reset();
 }
 
 const Json* at(const Json& root, const std::string& path) {

@@ -11,6 +11,8 @@
 #include "platform/core/json.h"
 #include "platform/http/http.h"
 
+#include <CppUTest/TestHarness.h>
+
 namespace sb::clarus_sim::test {
 
 struct Answer {
@@ -45,6 +47,25 @@ class ClarusClient {
 // An in-process simulator on a free loopback port with 10 seeded products
 // (unless options say otherwise), started or the test fails.
 std::unique_ptr<ClarusSimulator> start_sim(SimOptions options = {});
+// The same with the options as given: only the port is chosen (any free one).
+std::unique_ptr<ClarusSimulator> start_sim_as_given(SimOptions options);
+
+// The base of a test group that talks to one simulator:
+// TEST_GROUP_BASE(Group, SimTest). setup() starts start_sim() and a client
+// holding a token; a group wanting other options overrides setup() and calls
+// open(options) itself. teardown() drops the client, then the simulator.
+class SimTest : public Utest {
+ public:
+  std::unique_ptr<ClarusSimulator> sim;
+  std::unique_ptr<ClarusClient> client;
+
+  void setup() override { open(); }
+  void teardown() override { close(); }
+
+ protected:
+  void open(SimOptions options = {}, bool with_token = true);
+  void close();
+};
 
 // Follows "data.attributes.lines.0.quantity" (array indexes as numbers); nullptr when absent.
 const Json* at(const Json& root, const std::string& path);

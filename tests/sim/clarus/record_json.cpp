@@ -31,33 +31,38 @@ Json start(const std::string& id) {
   return o;
 }
 
-Json product_ref(const ClarusModel& m, int64_t id) {
+// {"id", "code"} of the record `id` names in `records`; the code is null when there is none.
+template <class Records, class Id>
+Json code_ref(const Records& records, const Id& id) {
   Json o = start(id);
-  auto it = m.products.find(id);
-  o.set("code", it == m.products.end() ? Json() : text(it->second.code));
+  auto it = records.find(id);
+  o.set("code", it == records.end() ? Json() : text(it->second.code));
   return o;
 }
+
+// {"id", "code", "name"} of a record.
+template <class Record>
+Json code_and_name(const Record& r) {
+  Json o = start(r.id);
+  o.set("code", text(r.code));
+  o.set("name", text(r.name));
+  return o;
+}
+
+Json product_ref(const ClarusModel& m, int64_t id) { return code_ref(m.products, id); }
 
 Json location_ref(const ClarusModel& m, const std::optional<int64_t>& id) {
-  if (!id) return Json();
-  Json o = start(*id);
-  auto it = m.locations.find(*id);
-  o.set("code", it == m.locations.end() ? Json() : text(it->second.code));
-  return o;
+  return id ? code_ref(m.locations, *id) : Json();
 }
 
-Json warehouse_ref(const ClarusModel& m, int64_t id) {
-  Json o = start(id);
-  auto it = m.warehouses.find(id);
-  o.set("code", it == m.warehouses.end() ? Json() : text(it->second.code));
-  return o;
-}
+Json warehouse_ref(const ClarusModel& m, int64_t id) { return code_ref(m.warehouses, id); }
 
-Json account_ref(const ClarusModel& m, int64_t id) {
-  Json o = start(id);
-  auto it = m.accounts.find(id);
-  o.set("code", it == m.accounts.end() ? Json() : text(it->second.code));
-  return o;
+Json account_ref(const ClarusModel& m, int64_t id) { return code_ref(m.accounts, id); }
+
+// The warehouse of a location (1 when the location is unknown).
+int64_t warehouse_of(const ClarusModel& m, int64_t location_id) {
+  auto loc = m.locations.find(location_id);
+  return loc == m.locations.end() ? 1 : loc->second.warehouse_id;
 }
 
 Json carrier_ref(const ClarusModel& m, const std::optional<int64_t>& id) {
@@ -77,13 +82,7 @@ Json service_ref(const ClarusModel& m, const std::optional<int64_t>& id) {
   return o;
 }
 
-Json reason_ref(const ClarusModel& m, const std::string& id) {
-  if (id.empty()) return Json();
-  Json o = start(id);
-  auto it = m.reason_codes.find(id);
-  o.set("code", it == m.reason_codes.end() ? Json() : text(it->second.code));
-  return o;
-}
+Json reason_ref(const ClarusModel& m, const std::string& id) { return id.empty() ? Json() : code_ref(m.reason_codes, id); }
 
 Json date_or_null(const std::string& s) { return s.empty() ? Json() : text(s); }
 
@@ -99,19 +98,12 @@ Json product_json(const ClarusModel& m, const Product& p) {
   o.set("units_per_case", num(p.units_per_case));
   o.set("product_type", text(p.product_type));
   o.set("stock_unit_type_id", text(p.stock_unit_type_id));
-  auto t = m.stock_unit_types.find(p.stock_unit_type_id);
-  Json& unit = o.set("stock_unit_type", start(p.stock_unit_type_id));
-  unit.set("code", t == m.stock_unit_types.end() ? Json() : text(t->second.code));
+  o.set("stock_unit_type", code_ref(m.stock_unit_types, p.stock_unit_type_id));
   add_custom(o, p.custom);
   return o;
 }
 
-Json stock_unit_type_json(const StockUnitType& t) {
-  Json o = start(t.id);
-  o.set("code", text(t.code));
-  o.set("name", text(t.name));
-  return o;
-}
+Json stock_unit_type_json(const StockUnitType& t) { return code_and_name(t); }
 
 Json storage_unit_json(const ClarusModel& m, const ProductStorageUnit& u) {
   Json o = start(u.id);
@@ -127,12 +119,7 @@ Json storage_unit_json(const ClarusModel& m, const ProductStorageUnit& u) {
   return o;
 }
 
-Json carrier_json(const Carrier& c) {
-  Json o = start(c.id);
-  o.set("code", text(c.code));
-  o.set("name", text(c.name));
-  return o;
-}
+Json carrier_json(const Carrier& c) { return code_and_name(c); }
 
 Json carrier_service_json(const ClarusModel& m, const CarrierService& s) {
   Json o = start(s.id);
@@ -153,19 +140,9 @@ Json location_json(const ClarusModel& m, const Location& l) {
   return o;
 }
 
-Json warehouse_json(const Warehouse& w) {
-  Json o = start(w.id);
-  o.set("code", text(w.code));
-  o.set("name", text(w.name));
-  return o;
-}
+Json warehouse_json(const Warehouse& w) { return code_and_name(w); }
 
-Json account_json(const Account& a) {
-  Json o = start(a.id);
-  o.set("code", text(a.code));
-  o.set("name", text(a.name));
-  return o;
-}
+Json account_json(const Account& a) { return code_and_name(a); }
 
 Json reason_code_json(const ReasonCode& r) {
   Json o = start(r.id);
@@ -319,8 +296,7 @@ Json stock_json(const ClarusModel& m, const Stock& s) {
   o.set("product", product_ref(m, s.product_id));
   o.set("location_id", num(s.location_id));
   o.set("location", location_ref(m, s.location_id));
-  auto loc = m.locations.find(s.location_id);
-  int64_t warehouse_id = loc == m.locations.end() ? 1 : loc->second.warehouse_id;
+  int64_t warehouse_id = warehouse_of(m, s.location_id);
   o.set("warehouse_id", num(warehouse_id));
   o.set("warehouse", warehouse_ref(m, warehouse_id));
   o.set("account_id", num(s.account_id));
@@ -358,9 +334,7 @@ std::vector<Json> stock_balances_json(const ClarusModel& m) {
   std::map<std::pair<int64_t, int64_t>, Balance> rows;  // (product, warehouse)
   for (const auto& [id, p] : m.products) rows[{id, 1}];
   for (const auto& [id, s] : m.stocks) {
-    auto loc = m.locations.find(s.location_id);
-    int64_t w = loc == m.locations.end() ? 1 : loc->second.warehouse_id;
-    if (s.status == "available") rows[{s.product_id, w}].available += s.quantity;
+    if (s.status == "available") rows[{s.product_id, warehouse_of(m, s.location_id)}].available += s.quantity;
   }
   for (const auto& [id, g] : m.goods_outs) {
     if (g.status_id == kCompleted || g.status_id == kCancelled || g.status_id == kDraft) continue;
