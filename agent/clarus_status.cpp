@@ -44,15 +44,21 @@ void add_clarus_status(AgentContext& ctx, Json& s) {
     sw.set("failed", num(ws.failed_sweeps));
     sw.set("events_found_first", num(ws.events_new));
     sw.set("events_already_journaled", num(ws.events_duplicate));
+    sw.set("goods_out_hints_dropped", num(ws.goods_out_hints_dropped));
+    sw.set("records_without_id", num(ws.records_without_id));
     sw.set("last_error", ws.last_error.empty() ? Json() : Json::string(ws.last_error));
     Json& cursors = sw.set("cursors", Json::object());
     for (const auto& [resource, c] : ws.cursors) {
       Json j = Json::object();
       j.set("after_id", Json::number(c.cursor));
+      j.set("open_records", num(static_cast<uint64_t>(c.open)));
       if (c.held_at > 0) {
-        j.set("waiting_on_id", Json::number(c.held_at));
-        j.set("waiting_because", Json::string(c.held_reason));
+        // Still open in Clarus (e.g. a receipt being received): read again by id every sweep.
+        j.set("oldest_open_id", Json::number(c.held_at));
+        j.set("oldest_open_because", Json::string(c.held_reason));
+        j.set("oldest_open_since", time_or_null(c.held_since_ms));
       }
+      if (c.settling_at > 0) j.set("settling_at_id", Json::number(c.settling_at));
       cursors.set(resource, std::move(j));
     }
   }

@@ -108,6 +108,14 @@ Result<std::vector<AppendResult>> Journal::append(std::vector<v1::Event>& events
                                      std::to_string(last_seq_.load() - acked_through_.load()) +
                                      " events wait for the relay; retry later");
   }
+  // Checked before the commit: LMDB refuses keys over 511 bytes, and an op
+  // that failed half-way must not leave writes behind in the shared commit.
+  for (const v1::Event& e : events) {
+    if (e.event_id().empty() || e.event_id().size() > kMaxEventIdBytes) {
+      return Status::InvalidArgument("event_id must be 1 to " + std::to_string(kMaxEventIdBytes) + " bytes, got " +
+                                     std::to_string(e.event_id().size()));
+    }
+  }
   const int64_t now = clock_.wall_ms();
   // Serialize outside the writer thread; the seq field is appended inside the
   // commit (protobuf accepts fields in any order), so the writer only copies bytes.

@@ -61,6 +61,7 @@ struct JournalStats {
 class Journal {
  public:
   static constexpr int kFormatVersion = 1;
+  static constexpr size_t kMaxEventIdBytes = 256;  // an id longer than this is refused (InvalidArgument)
 
   // Opens (or initialises) the journal's tables in `store`. A journal written by a
   // newer format is refused with FailedPrecondition and left untouched.

@@ -66,6 +66,7 @@ struct ClarusParts {
     DownlinkOptions dopt;
     dopt.site_id = cfg.str("site.id");
     dopt.retry.cap = cfg.duration("downlink.retry_max");
+    dopt.ambiguous_wait = co.timeout;
     downlink = std::make_unique<Downlink>(*commands, transport, *applier, clock, dopt);
 
     SweepOptions so;
@@ -75,7 +76,10 @@ struct ClarusParts {
     so.sweep_interval = cfg.duration("clarus.sweep_interval");
     so.page_size = static_cast<int>(cfg.integer("clarus.sweep_page_size"));
     so.snapshot_interval = cfg.duration("clarus.snapshot_interval");
-    sweeper = std::make_unique<ClarusSweeper>(*client, journal, store, clock, so);
+    so.settle = cfg.duration("clarus.sweep_settle");
+    const std::string start = cfg.str("clarus.sweep_start");
+    so.start_from_id = start == "latest" ? -1 : std::stoll(start);
+    sweeper = std::make_unique<ClarusSweeper>(*client, journal, store, committer, clock, so);
     SB_RETURN_IF_ERROR(sweeper->init());
 
     if (cfg.flag("clarus.webhooks")) {
@@ -218,6 +222,7 @@ int run(const Config& cfg) {
   int sig = wait_for_shutdown_signal();
   log::info("agent", "stopping", {{"signal", sig}});
   (*server)->stop();  // no new intake; requests in progress finish (their events are durable)
+  if (clarus.downlink) clarus.downlink->request_stop();  // both stop at once; each may be waiting on Clarus
   if (clarus.sweeper) clarus.sweeper->stop();
   if (clarus.downlink) clarus.downlink->stop();
   forwarder.stop();

@@ -23,6 +23,12 @@ std::string url_or_empty(const std::string& v) {
   return "must start with https:// (or http:// on a trusted network)";
 }
 
+std::string sweep_start_check(const std::string& v) {
+  if (v == "latest") return "";
+  if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos) return "must be latest or a Clarus id (0 = everything)";
+  return "";
+}
+
 std::string log_level(const std::string& v) {
   return (v == "debug" || v == "info" || v == "warn" || v == "error") ? "" : "must be one of debug, info, warn, error";
 }
@@ -71,6 +77,8 @@ const SettingTable& agent_settings() {
       {"clarus.webhook_max_body", SettingType::kBytes, "1MiB", "Largest webhook body; larger ones answer 413."},
       {"clarus.sweep_interval", SettingType::kDuration, "60s", "How often GraphQL sweeps look for facts whose webhook never came (the longest a dropped webhook waits).", positive},
       {"clarus.sweep_page_size", SettingType::kInt, "200", "Records per GraphQL page in a sweep.", positive},
+      {"clarus.sweep_settle", SettingType::kDuration, "2m", "Sweeps read records younger than this again next time (Clarus may show a later id before an earlier one); they are journaled at once all the same."},
+      {"clarus.sweep_start", SettingType::kString, "latest", "Where the first sweep of a new journal starts: latest (only what happens from now on; history is not replayed into the ERP), or a Clarus id to start after (0 = everything, to backfill).", sweep_start_check},
       {"clarus.snapshot_interval", SettingType::kDuration, "15m", "How often stock balances are swept into an InventorySnapshot for reconciliation (0 = never)."},
       {"downlink.retry_max", SettingType::kDuration, "60s", "Longest wait between attempts to apply a command while Clarus is unavailable.", positive},
       {"log.level", SettingType::kString, "info", "debug, info, warn or error.", log_level},

@@ -23,7 +23,9 @@ Status sort_answer(const HttpResponse& r, const std::string& what) {
   if (r.status >= 200 && r.status < 300) return Status::Ok();
   std::string reason = "Clarus answered " + std::to_string(r.status) + " to " + what + ": " + error_text(r);
   if (r.status == 404) return Status::NotFound(reason);
-  if (r.status == 401 || r.status == 403 || r.status == 429 || r.status >= 500) return Status::Unavailable(reason);
+  // 401 after a fresh token: the agent cannot act at all, so wait and retry.
+  // 403 is about this request (the API user may not do this one thing): a rejection.
+  if (r.status == 401 || r.status == 429 || r.status >= 500) return Status::Unavailable(reason);
   return Status::InvalidArgument(reason);
 }
 
@@ -183,6 +185,8 @@ Status ClarusClient::page_all(const std::string& resource, const Json& filter, c
     const Json* cursor = info->find("endCursor");
     if (!more || !more->is_bool() || !more->as_bool() || !cursor || !cursor->is_string() || edges->items().empty())
       return Status::Ok();
+    if (after.is_string() && after.as_string() == cursor->as_string())
+      return Status::Unavailable("Clarus GraphQL returned the same page of " + resource + " twice (endCursor did not move)");
     after = *cursor;
   }
 }

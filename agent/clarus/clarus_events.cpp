@@ -67,11 +67,20 @@ Status when(const Json& obj, const std::string& what, std::string_view key, int6
   return Status::Ok();
 }
 
+// Why a string id is refused, or nullptr when it is usable.
+const char* bad_id(const std::string& id) {
+  if (id.size() > kMaxRecordIdLength) return "is longer than 64 characters";
+  for (unsigned char c : id)
+    if (c < 0x20 || c == 0x7f) return "holds a control character";
+  return nullptr;
+}
+
 std::string id_of(const Json* v) {
   if (!v) return "";
   int64_t n = 0;
   if (v->is_number()) return v->as_int64(&n) ? v->as_string() : "";
-  return v->is_string() ? v->as_string() : "";
+  if (!v->is_string() || bad_id(v->as_string())) return "";
+  return v->as_string();
 }
 
 const std::vector<Json>& lines_of(const Json& record) {
@@ -136,6 +145,14 @@ Status receipt_line(const Json& line, const std::string& what, bool is_return, v
 
 std::string record_id(const Json& record) { return id_of(member(record, "id")); }
 
+Status check_record_id(const Json& record, const std::string& what) {
+  const Json* v = member(record, "id");
+  if (v && v->is_string())
+    if (const char* why = bad_id(v->as_string())) return missing(what, "id", why);
+  if (record_id(record).empty()) return missing(what, "id");
+  return Status::Ok();
+}
+
 bool record_int_id(const Json& record, int64_t* id) {
   const Json* v = member(record, "id");
   if (v && v->is_number()) return v->as_int64(id);
@@ -147,7 +164,7 @@ bool record_int_id(const Json& record, int64_t* id) {
 
 Result<v1::Event> shipment_event(const ClarusSite& site, const Json& shipment, bool order_complete) {
   const std::string id = record_id(shipment);
-  if (id.empty()) return missing("shipment", "id");
+  SB_RETURN_IF_ERROR(check_record_id(shipment, "shipment"));
   const std::string what = "shipment " + id;
   const Json* goods_out = member(shipment, "goods_out");
   std::string order_ref = goods_out ? text(*goods_out, "reference") : "";
@@ -197,7 +214,7 @@ ReceiptState receipt_state(const Json& receipt) {
 
 Result<v1::Event> receipt_event(const ClarusSite& site, const Json& receipt) {
   const std::string id = record_id(receipt);
-  if (id.empty()) return missing("goods-in receipt", "id");
+  SB_RETURN_IF_ERROR(check_record_id(receipt, "goods-in receipt"));
   const std::string what = "goods-in receipt " + id;
   if (receipt_state(receipt) != ReceiptState::kCompleted)
     return Status::FailedPrecondition(what + " is " + (text(receipt, "status").empty() ? "without status" : text(receipt, "status")) +
@@ -241,7 +258,7 @@ Result<v1::Event> receipt_event(const ClarusSite& site, const Json& receipt) {
 
 Result<v1::Event> adjustment_event(const ClarusSite& site, const Json& adjustment) {
   const std::string id = record_id(adjustment);
-  if (id.empty()) return missing("stock adjustment", "id");
+  SB_RETURN_IF_ERROR(check_record_id(adjustment, "stock adjustment"));
   const std::string what = "stock adjustment " + id;
   int64_t qty = 0;
   SB_RETURN_IF_ERROR(integer(adjustment, what, "quantity", true, &qty));

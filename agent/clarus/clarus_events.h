@@ -71,9 +71,18 @@ struct WebhookRecord {
 };
 Result<WebhookRecord> parse_webhook(std::string_view body);
 
-// A record id as text: an integer's digits or a non-empty string; "" when
-// absent or of another kind.
+// Ids become part of event ids, which are journal (LMDB) keys: a string id
+// longer than this, or holding a control character, is refused.
+constexpr size_t kMaxRecordIdLength = 64;
+
+// A record id as text: an integer's digits or a non-empty string of at most
+// kMaxRecordIdLength characters without control characters; "" when absent,
+// of another kind, or refused.
 std::string record_id(const Json& record);
+// OK when record_id(record) is usable; otherwise kInvalidArgument saying why
+// ("<what>: id is missing" / "... is longer than 64 characters" / "... holds a
+// control character").
+Status check_record_id(const Json& record, const std::string& what);
 // A record's integer id; false when it has none.
 bool record_int_id(const Json& record, int64_t* id);
 

@@ -133,6 +133,7 @@ HttpResponse ClarusWebhookIntake::journal_record(const WebhookRecord& w, const H
   if (!appended.ok()) {
     const Status& s = appended.status();
     if (s.code() == Code::kResourceExhausted) return refuse(503, "journal_full", s.message(), req);
+    if (s.code() == Code::kInvalidArgument) return refuse(422, "unmapped", s.message(), req);  // a retry would not help
     log::error(kLog, "could not journal a webhook's event; Clarus will deliver it again", {{"error", s.to_string()}});
     return refuse(503, "journal_failed", "the journal could not store the event (" + s.to_string() + "); retry later", req);
   }

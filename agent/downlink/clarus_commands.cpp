@@ -69,13 +69,20 @@ Applied already(const std::string& id, const std::string& key) {
 
 }  // namespace
 
+// A lookup Clarus could not answer says nothing about the command: it is
+// tried again later rather than held (a GraphQL error is often passing).
+static Status lookup_failed(const Status& s) {
+  if (s.code() != Code::kInvalidArgument) return s;
+  return Status::Unavailable("Clarus could not answer a lookup: " + s.message());
+}
+
 Result<Json> ClarusCommandApplier::find_one(const std::string& resource, const Json& filter, const std::string& fields) {
   Json found;
   Status s = clarus_.page_all(resource, filter, fields, 1, [&](const Json& node) {
     found = node;
     return false;
   });
-  if (!s.ok()) return s;
+  if (!s.ok()) return lookup_failed(s);
   return found;
 }
 
@@ -124,10 +131,11 @@ Status ClarusCommandApplier::ensure_case_unit(const std::string& product, int un
   Json filter = Json::object();
   filter.set("product_id", eq(product));
   bool has_case = false;
-  SB_RETURN_IF_ERROR(clarus_.page_all("product_storage_units", filter, "id stock_configuration", 50, [&](const Json& n) {
+  Status looked = clarus_.page_all("product_storage_units", filter, "id stock_configuration", 50, [&](const Json& n) {
     has_case = n.get_string("stock_configuration") == "case";
     return !has_case;
-  }));
+  });
+  if (!looked.ok()) return lookup_failed(looked);
   if (has_case) return Status::Ok();
   Json su = Json::object();
   su.set("product_id", int_or_text(product));
@@ -146,7 +154,7 @@ Result<std::string> ClarusCommandApplier::carrier_id(const std::string& code) {
     if (n.get_string("code") == code) id = id_text(n.find("id"));
     return id.empty();
   });
-  if (!s.ok()) return s;
+  if (!s.ok()) return lookup_failed(s);
   if (!id.empty()) cache_[key] = id;
   return id;
 }
@@ -160,7 +168,7 @@ Result<std::string> ClarusCommandApplier::carrier_service_id(const std::string& 
     if (n.get_string("code") == code && (!c || c->get_string("code") == carrier)) id = id_text(n.find("id"));
     return id.empty();
   });
-  if (!s.ok()) return s;
+  if (!s.ok()) return lookup_failed(s);
   if (!id.empty()) cache_[key] = id;
   return id;
 }
@@ -234,15 +242,23 @@ Result<Applied> ClarusCommandApplier::item_upsert(const v1::ItemUpsert& c) {
 }
 
 Result<Applied> ClarusCommandApplier::sales_order_release(const v1::SalesOrderRelease& c) {
+  if (c.erp_order_id().empty()) return Status::InvalidArgument("order " + c.order_number() + " has no ERP id");
   const std::string key = "order:" + c.erp_order_id();
-  if (std::string id = journal_.mapping(key); !id.empty()) return already(id, key);
   if (c.order_number().empty() || c.order_number().size() > 50)
     return Status::InvalidArgument("order number '" + c.order_number() + "' must be 1 to 50 characters for Clarus");
+  // Looked up by reference every time (not only by the id learnt earlier): a
+  // goods out cancelled since must not pass for this release.
   Json filter = Json::object();
   filter.set("reference", eq(c.order_number()));
-  Result<Json> found = find_one("goods_outs", filter, "id reference");
+  Result<Json> found = find_one("goods_outs", filter, "id reference goods_out_status { code }");
   if (!found.ok()) return found.status();
-  if (std::string id = id_text(found->find("id")); !id.empty()) return already(id, key);
+  if (std::string id = id_text(found->find("id")); !id.empty()) {
+    const Json* st = found->find("goods_out_status");
+    if (st && st->get_string("code") == "CANCELLED")
+      return Status::InvalidArgument("order " + c.order_number() + " is cancelled in Clarus (goods out " + id +
+                                     "); a cancelled goods out is not released again");
+    return already(id, key);
+  }
   if (c.lines().empty()) return Status::InvalidArgument("order " + c.order_number() + " has no lines");
 
   Json attrs = Json::object();
@@ -331,6 +347,7 @@ Result<Applied> ClarusCommandApplier::receipt(const std::string& type, const std
                                               const google::protobuf::RepeatedPtrField<v1::OrderLine>& lines,
                                               const std::string& map_key) {
   const char* what = type == "return" ? "return" : "purchase order";
+  if (erp_id.empty()) return Status::InvalidArgument(std::string("the ") + what + " " + reference + " has no ERP id");
   if (std::string id = journal_.mapping(map_key); !id.empty()) return already(id, map_key);
   if (reference.empty()) return Status::InvalidArgument(std::string("the ") + what + " has no number");
   Json filter = Json::object();

@@ -1,12 +1,17 @@
 #include "agent/downlink/command_journal.h"
 
+#include <algorithm>
 #include <cstring>
+#include <set>
+
+#include "platform/core/log.h"
 
 namespace sb::agent {
 namespace {
 
 constexpr char kNextKey[] = "next_local_seq";
 constexpr size_t kRecent = 50;
+constexpr size_t kMaxUnreported = 10'000;
 
 std::string stream_key(const std::string& epoch) { return "stream:" + epoch; }
 
@@ -77,20 +82,42 @@ Status CommandJournal::init() {
   Result<std::unique_ptr<ReadTxn>> r = store_.read();
   if (!r.ok()) return r.status();
   uint64_t next = read_u64(**r, meta_, kNextKey);
+  // Never below the last queued command: a stored counter that lags would
+  // make the next command overwrite one not yet applied.
+  SB_RETURN_IF_ERROR((*r)->scan_back(commands_, "", [&](std::string_view k, std::string_view) {
+    next = std::max(next, decode_u64_key(k) + 1);
+    return false;
+  }));
   next_local_seq_ = next == 0 ? 1 : next;
   return Status::Ok();
 }
 
+// Why a command cannot be journaled as it is ("" when it can): its id and
+// business key become LMDB keys, which LMDB limits to 511 bytes.
+std::string CommandJournal::unacceptable(const v1::Command& c) {
+  if (c.command_id().empty()) return "the command has no command_id";
+  if (c.command_id().size() > kMaxKeyBytes) return "the command_id is longer than " + std::to_string(kMaxKeyBytes) + " bytes";
+  if (command_business_key(c).size() > kMaxKeyBytes) return "the command's business key is longer than " + std::to_string(kMaxKeyBytes) + " bytes";
+  return "";
+}
+
 Result<uint64_t> CommandJournal::accept(const v1::DownlinkBatch& batch) {
   const std::string skey = stream_key(batch.downlink_epoch());
+  if (skey.size() > kMaxKeyBytes) return Status::InvalidArgument("the downlink epoch is too long");
   const int64_t now = clock_.wall_ms();
   uint64_t high = 0, fresh = 0, dups = 0, next = 0;
+  std::vector<v1::CommandOutcome> refused;
   Status s = committer_.run([&](WriteTxn& txn) -> Status {
     // May run twice (a replay after the map grew): start from the stored state.
+    // Everything that can fail for a reason of the input is decided before the
+    // first write, so a failing op leaves nothing behind in the shared commit.
     high = read_u64(txn, meta_, skey);
     next = read_u64(txn, meta_, kNextKey);
     if (next == 0) next = 1;
     fresh = dups = 0;
+    refused.clear();
+    std::vector<const v1::Command*> take;
+    std::set<std::string> ids_in_batch;
     for (const v1::Command& c : batch.commands()) {
       if (c.seq() <= high) {
         dups++;
@@ -98,17 +125,33 @@ Result<uint64_t> CommandJournal::accept(const v1::DownlinkBatch& batch) {
       }
       if (c.seq() != high + 1) break;  // a gap: the relay sends the rest again
       high = c.seq();
+      if (std::string why = unacceptable(c); !why.empty()) {
+        // Acknowledged (so the stream moves on) and reported held, not journaled:
+        // nothing could ever apply it.
+        v1::CommandOutcome o;
+        o.set_command_id(c.command_id().substr(0, 64));
+        o.set_seq(c.seq());
+        o.set_kind(v1::CommandOutcome::HELD);
+        o.set_reason("refused at the agent: " + why);
+        o.set_at_ms(now);
+        refused.push_back(std::move(o));
+        continue;
+      }
       std::string existing;
-      Status put = txn.put_new(ids_, c.command_id(), encode_u64_key(next), &existing);
-      if (put.code() == Code::kAlreadyExists) {
+      Status g = txn.get(ids_, c.command_id(), &existing);
+      if (g.ok() || !ids_in_batch.insert(c.command_id()).second) {
         dups++;  // the same command under another epoch or seq: applied once
         continue;
       }
-      SB_RETURN_IF_ERROR(put);
-      v1::Command stored = c;
+      if (g.code() != Code::kNotFound) return g;
+      take.push_back(&c);
+    }
+    for (const v1::Command* c : take) {
+      v1::Command stored = *c;
       stored.set_accepted_at_ms(now);
       if (stored.site_id().empty()) stored.set_site_id(batch.site_id());
-      SB_RETURN_IF_ERROR(txn.put(commands_, encode_u64_key(next), stored.SerializeAsString()));
+      SB_RETURN_IF_ERROR(txn.put(ids_, c->command_id(), encode_u64_key(next)));
+      SB_RETURN_IF_ERROR(txn.put_new(commands_, encode_u64_key(next), stored.SerializeAsString(), nullptr));
       next++;
       fresh++;
     }
@@ -120,6 +163,12 @@ Result<uint64_t> CommandJournal::accept(const v1::DownlinkBatch& batch) {
   {
     std::lock_guard lock(mu_);
     duplicates_ += dups;
+    for (v1::CommandOutcome& o : refused) {
+      log::warn("downlink", "refused a command that cannot be journaled", {{"command", o.command_id()}, {"reason", o.reason()}});
+      unreported_.push_back(o);
+      recent_.push_front(std::move(o));
+      if (recent_.size() > kRecent) recent_.pop_back();
+    }
   }
   if (fresh > 0 && on_accepted_) on_accepted_();
   return high;
@@ -148,22 +197,29 @@ Status CommandJournal::finish(uint64_t local_seq, const v1::Command& command, co
                               const std::vector<std::pair<std::string, std::string>>& mappings) {
   const bool held = outcome.kind() == v1::CommandOutcome::HELD;
   const std::string key = command_business_key(command);
+  std::vector<std::pair<std::string, std::string>> keep;
+  for (const auto& m : mappings) {
+    if (!m.first.empty() && m.first.size() <= kMaxKeyBytes) keep.push_back(m);
+    else log::warn("downlink", "not remembering a Clarus id under an unusable key", {{"key_bytes", static_cast<uint64_t>(m.first.size())}});
+  }
   Status s = committer_.run([&](WriteTxn& txn) -> Status {
-    Status d = txn.del(commands_, encode_u64_key(local_seq));
-    if (!d.ok() && d.code() != Code::kNotFound) return d;
-    for (const auto& [k, v] : mappings) SB_RETURN_IF_ERROR(txn.put(map_, k, v));
+    // The command is freed last, so a failed write never loses it unrecorded.
+    for (const auto& [k, v] : keep) SB_RETURN_IF_ERROR(txn.put(map_, k, v));
     if (held) {
       SB_RETURN_IF_ERROR(txn.put(held_, command.command_id(), encode_held(command, outcome)));
       std::string holder;
-      if (txn.get(held_keys_, key, &holder).code() == Code::kNotFound)
-        SB_RETURN_IF_ERROR(txn.put(held_keys_, key, command.command_id()));
+      Status g = txn.get(held_keys_, key, &holder);
+      if (g.code() == Code::kNotFound) SB_RETURN_IF_ERROR(txn.put(held_keys_, key, command.command_id()));
+      else if (!g.ok()) return g;
     }
+    Status d = txn.del(commands_, encode_u64_key(local_seq));
+    if (!d.ok() && d.code() != Code::kNotFound) return d;
     return Status::Ok();
   });
   if (!s.ok()) return s;
   std::lock_guard lock(mu_);
   unreported_.push_back(outcome);
-  while (unreported_.size() > 10'000) unreported_.pop_front();  // best effort, like uplink outcomes
+  while (unreported_.size() > kMaxUnreported) unreported_.pop_front();  // best effort, like uplink outcomes
   recent_.push_front(outcome);
   if (recent_.size() > kRecent) recent_.pop_back();
   if (!held) {
@@ -171,6 +227,18 @@ Status CommandJournal::finish(uint64_t local_seq, const v1::Command& command, co
     last_applied_at_ms_ = outcome.at_ms();
   }
   return Status::Ok();
+}
+
+void CommandJournal::report_again(std::vector<v1::CommandOutcome> outcomes) {
+  std::lock_guard lock(mu_);
+  for (auto it = outcomes.rbegin(); it != outcomes.rend(); ++it) unreported_.push_front(std::move(*it));
+  while (unreported_.size() > kMaxUnreported) unreported_.pop_back();
+}
+
+void CommandJournal::report_held() {
+  std::vector<v1::CommandOutcome> outcomes;
+  for (HeldCommand& h : held(kMaxUnreported)) outcomes.push_back(std::move(h.outcome));
+  report_again(std::move(outcomes));
 }
 
 std::string CommandJournal::mapping(const std::string& key) const {

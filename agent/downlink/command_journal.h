@@ -60,7 +60,9 @@ class CommandJournal {
   static Result<std::unique_ptr<CommandJournal>> open(KvStore& store, GroupCommitter& committer, const Clock& clock);
 
   // Journals the commands of `batch` that continue its stream. Returns the
-  // stream's high-water seq afterwards (everything <= it is journaled).
+  // stream's high-water seq afterwards (everything <= it is journaled). A
+  // command that can never be applied (no id, an id or key too long) is not
+  // journaled but acknowledged and reported HELD, so the stream moves on.
   Result<uint64_t> accept(const v1::DownlinkBatch& batch);
 
   // The next command to apply, or nothing when all are applied.
@@ -80,11 +82,19 @@ class CommandJournal {
   std::vector<HeldCommand> held(size_t max = 200) const;
   // Outcomes not yet reported to the relay (taken: they go into the next ack).
   std::vector<v1::CommandOutcome> take_unreported();
+  // Puts outcomes back at the front (the ack carrying them could not be sent).
+  void report_again(std::vector<v1::CommandOutcome> outcomes);
+  // Queues the outcome of every held command again (at start: the relay may have missed them).
+  void report_held();
   std::vector<v1::CommandOutcome> recent() const;  // newest first, the last 50
   uint64_t high_water(const std::string& epoch) const;
   CommandJournalStats stats() const;
 
   void on_accepted(std::function<void()> fn) { on_accepted_ = std::move(fn); }
+
+  static constexpr size_t kMaxKeyBytes = 256;  // command ids and business keys become LMDB keys
+  // Why a command cannot be journaled ("" when it can).
+  static std::string unacceptable(const v1::Command& c);
 
  private:
   CommandJournal(KvStore& store, GroupCommitter& committer, const Clock& clock)

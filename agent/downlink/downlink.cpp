@@ -30,16 +30,21 @@ void Downlink::handle_message(MqttMessage message) {
 }
 
 void Downlink::start() {
+  journal_.report_held();  // the relay may have missed them before a restart
   receiver_ = std::thread([this] { receive_loop(); });
   applier_thread_ = std::thread([this] { apply_loop(); });
 }
 
-void Downlink::stop() {
+void Downlink::request_stop() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
+}
+
+void Downlink::stop() {
+  request_stop();
   if (receiver_.joinable()) receiver_.join();
   if (applier_thread_.joinable()) applier_thread_.join();
 }
@@ -54,9 +59,12 @@ void Downlink::send_ack(const std::string& epoch, uint64_t through) {
   ack.set_site_id(options_.site_id);
   ack.set_downlink_epoch(epoch);
   ack.set_acked_through_seq(through);
-  for (v1::CommandOutcome& o : journal_.take_unreported()) *ack.add_outcomes() = std::move(o);
-  // Not connected: the relay sends the batch again and gets the ack then.
-  (void)transport_.publish(v1::down_ack_topic(options_.site_id), ack.SerializeAsString(), 1, false);
+  std::vector<v1::CommandOutcome> outcomes = journal_.take_unreported();
+  for (const v1::CommandOutcome& o : outcomes) *ack.add_outcomes() = o;
+  // Not connected: the relay sends the batch again and gets the ack then; the
+  // outcomes wait for the next ack.
+  if (!transport_.publish(v1::down_ack_topic(options_.site_id), ack.SerializeAsString(), 1, false).ok())
+    journal_.report_again(std::move(outcomes));
 }
 
 void Downlink::receive_loop() {
@@ -124,6 +132,9 @@ bool Downlink::apply_next() {
                   {{"command", c.command_id()}, {"error", applied.status().to_string()}});
       }
       stats_.clarus_unavailable = true;
+      // No answer: Clarus may still be creating the record. The retry looks it
+      // up first, so it must not come before Clarus has finished.
+      last_ambiguous_ = applied.status().ambiguous();
       stats_.retries++;
       stats_.last_error = applied.status().message();
       return false;
@@ -181,6 +192,7 @@ void Downlink::apply_loop() {
     }
     if (stats_.clarus_unavailable) {
       Millis wait = backoff_.delay(failures_++);
+      if (last_ambiguous_ && wait < options_.ambiguous_wait) wait = options_.ambiguous_wait;
       cv_.wait_for(lock, wait, [&] { return stopping_; });
     } else {
       cv_.wait_for(lock, Millis(5'000), [&] { return stopping_ || work_; });

@@ -30,6 +30,9 @@ namespace sb::agent {
 struct DownlinkOptions {
   std::string site_id;
   BackoffPolicy retry{Millis(500), Millis(60'000)};
+  // After a request that got no answer, wait at least this long (Clarus's
+  // timeout) before the lookup-then-create of the retry.
+  Millis ambiguous_wait{15'000};
 };
 
 struct DownlinkStats {
@@ -53,6 +56,7 @@ class Downlink {
   void handle_message(MqttMessage message);
   void start();
   void stop();
+  void request_stop();  // stop() without waiting: lets other parts stop at the same time
 
   // One pass of the applier: applies the next command if any. Returns true if
   // it did something (applied or held), false when idle or Clarus is unavailable.
@@ -76,6 +80,7 @@ class Downlink {
   bool stopping_ = false;
   bool work_ = true;
   int failures_ = 0;
+  bool last_ambiguous_ = false;
   std::string last_epoch_;
   uint64_t last_through_ = 0;
   DownlinkStats stats_;

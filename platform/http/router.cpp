@@ -114,12 +114,16 @@ HttpResponse Router::handle(HttpRequest request) const {
     return r;
   }
   capture(chosen->segments, segs, &request.params);
+  // The route's pattern is logged, not the path: a path segment may be a
+  // secret (the Clarus webhook URL carries one).
+  std::string pattern;
+  for (const std::string& seg : chosen->segments) pattern += "/" + seg;
   try {
     return chosen->handler(request);
   } catch (const std::exception& e) {
-    log::error("http", "handler failed", {{"method", request.method}, {"path", request.path}, {"error", e.what()}});
+    log::error("http", "handler failed", {{"method", request.method}, {"route", pattern}, {"error", e.what()}});
   } catch (...) {
-    log::error("http", "handler failed", {{"method", request.method}, {"path", request.path},
+    log::error("http", "handler failed", {{"method", request.method}, {"route", pattern},
                                            {"error", "unknown exception"}});
   }
   return HttpResponse::error(500, "internal error");

@@ -310,6 +310,9 @@ TEST(ClarusApplierContract, SalesOrderCancelCancelsUntilTheOrderIsDispatched) {
   STRCMP_EQUAL("CANCELLED", str_at(g, "goods_out_status.code").c_str());
   Applied twice = applied(sales_order_cancel("so-200", "SO-200"), "cancel SO-200 again");
   STRCMP_EQUAL("already cancelled", twice.note.c_str());
+  // Released again after the cancel (a replayed command): held, not passed off as applied.
+  check_refused(agent->apply(sales_order("so-200", "SO-200", {{"10", "SKU-0001", 2}})), "cancelled in Clarus");
+  LONGS_EQUAL(1, where(tenant->state(), "goods_outs", "reference", "SO-200").size());
 
   applied(sales_order("so-201", "SO-201", {{"10", "SKU-0002", 2}}), "release SO-201");
   tenant->admin("POST", "/warehouse", R"({"partial_dispatch_rate":0})");

@@ -1,7 +1,10 @@
 // ClarusSweeper against the real Clarus simulator: after the scripted
 // warehouse ships (partly), receives, takes returns and adjusts stock, one
 // sweep journals each fact exactly once with docs/clarus-model.md's event ids,
-// and a second sweep adds nothing.
+// and a second sweep adds nothing; an open receipt is read again by id (the
+// simulator's {id: {in: [..]}}) without holding the cursor; a first sweep
+// with start_from_id -1 starts after the highest id the simulator has.
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <set>
@@ -67,7 +70,13 @@ TEST_GROUP(ClarusSweepContract) {
     o.site_id = "site-1";
     o.page_size = 3;  // several pages even for a handful of records
     o.snapshot_interval = Millis(0);  // facts only: snapshots are not what these tests count
-    sweeper = std::make_unique<ClarusSweeper>(tenant->clarus(), *journal, *store, clock, o);
+    o.start_from_id = 0;              // the records are made before the first sweep: read them all
+    o.settle = Millis(0);             // they are all seconds old: let the cursors move
+    new_sweeper(o);
+  }
+  void new_sweeper(const SweepOptions& o) {
+    sweeper.reset();
+    sweeper = std::make_unique<ClarusSweeper>(tenant->clarus(), *journal, *store, *committer, clock, o);
     check_ok(sweeper->init(), "sweeper init");
   }
   void teardown() override {
@@ -225,7 +234,7 @@ TEST(ClarusSweepContract, OneSweepJournalsEachShipmentReceiptReturnAndAdjustment
   LONGS_EQUAL(static_cast<long>(events.size()), static_cast<long>(sweeper->stats().events_new));
 }
 
-TEST(ClarusSweepContract, AnOpenReceiptHoldsItsCursorButNotTheReceiptsAfterIt) {
+TEST(ClarusSweepContract, AnOpenReceiptIsReadAgainByIdWithoutHoldingTheCursor) {
   const int64_t first = receipt("PO-A", "purchase_order", "po-a", {{1, 5, "1"}});
   const int64_t second = receipt("PO-B", "purchase_order", "po-b", {{2, 6, "1"}});
   tenant->admin("POST", "/warehouse/step", R"({"steps":1,"only":["receive"]})");
@@ -240,12 +249,12 @@ TEST(ClarusSweepContract, AnOpenReceiptHoldsItsCursorButNotTheReceiptsAfterIt) {
   LONGS_EQUAL(1, static_cast<long>(events.size()));
   STRCMP_EQUAL(("clarus:site-1:receipt:" + std::to_string(received)).c_str(), events[0].event_id().c_str());
   SweepCursor cursor = sweeper->stats().cursors["goods_in_receipts"];
-  if (open == first) {
-    LONGS_EQUAL(0, cursor.cursor);
-    LONGS_EQUAL(open, cursor.held_at);
-  } else {
-    LONGS_EQUAL(first, cursor.cursor);
-  }
+  LONGS_EQUAL(second, cursor.cursor);  // past the open one too
+  LONGS_EQUAL(open, cursor.held_at);
+  LONGS_EQUAL(1, static_cast<long>(cursor.open));
+
+  check_ok(sweeper->sweep_once(), "sweep with the receipt still open");
+  LONGS_EQUAL(0, static_cast<long>(sweeper->stats().events_duplicate));  // the completed one is not read again
 
   tenant->admin("POST", "/warehouse/step", R"({"steps":1,"only":["receive"]})");
   check_ok(sweeper->sweep_once(), "sweep after the second receipt completed");
@@ -255,6 +264,41 @@ TEST(ClarusSweepContract, AnOpenReceiptHoldsItsCursorButNotTheReceiptsAfterIt) {
   cursor = sweeper->stats().cursors["goods_in_receipts"];
   LONGS_EQUAL(second, cursor.cursor);
   LONGS_EQUAL(0, cursor.held_at);
+  LONGS_EQUAL(0, static_cast<long>(cursor.open));
+  LONGS_EQUAL(0, static_cast<long>(sweeper->stats().events_duplicate));
+}
+
+TEST(ClarusSweepContract, AFirstSweepStartsAfterTheHighestIdAndYoungRecordsAreReadAgainFree) {
+  goods_out("SO-1", "so-1", {{1, 2, "10"}});
+  goods_out("SO-2", "so-2", {{2, 1, "10"}});
+  tenant->admin("POST", "/warehouse/step", R"({"steps":2,"only":["dispatch"]})");
+  receipt("PO-1", "purchase_order", "po-1", {{3, 4, "1"}});
+  Json state = tenant->state();
+  int64_t highest_shipment = 0;
+  for (const Json& s : at(state, "shipments")->items()) highest_shipment = std::max(highest_shipment, int_at(s, "id"));
+  CHECK(highest_shipment > 0);
+
+  SweepOptions o;
+  o.site_id = "site-1";
+  o.page_size = 3;
+  o.snapshot_interval = Millis(0);  // the defaults otherwise: start_from_id -1, settle 120 s
+  new_sweeper(o);
+  check_ok(sweeper->sweep_once(), "first sweep");
+  LONGS_EQUAL(0, static_cast<long>(journaled().size()));  // history is not journaled
+  LONGS_EQUAL(highest_shipment, sweeper->stats().cursors["shipments"].cursor);
+
+  goods_out("SO-3", "so-3", {{4, 1, "10"}});
+  tenant->admin("POST", "/warehouse/step", R"({"steps":1,"only":["dispatch"]})");
+  check_ok(sweeper->sweep_once(), "second sweep");
+  std::vector<v1::Event> events = journaled();
+  CHECK(!events.empty());  // young, journaled at once
+  for (const v1::Event& e : events) STRCMP_EQUAL("order:SO-3", e.business_key().c_str());
+  // Seconds old: the cursor waits before them, the next sweep reads them again for free.
+  LONGS_EQUAL(highest_shipment, sweeper->stats().cursors["shipments"].cursor);
+  CHECK(sweeper->stats().cursors["shipments"].settling_at > highest_shipment);
+  check_ok(sweeper->sweep_once(), "third sweep");
+  LONGS_EQUAL(static_cast<long>(events.size()), static_cast<long>(journaled().size()));
+  LONGS_EQUAL(static_cast<long>(events.size()), static_cast<long>(sweeper->stats().events_duplicate));
 }
 
 TEST(ClarusSweepContract, ReadingACompletedGoodsOutMarksItsLastShipmentComplete) {

@@ -277,3 +277,30 @@ TEST(Journal, AFullDiskAllowanceRefusesAppendsButNeverWedges) {
   auto r = j->append(more);
   CHECK_TRUE_TEXT(r.ok(), r.status().to_string().c_str());
 }
+
+// LMDB refuses keys over 511 bytes. An id that long must be refused before
+// anything is written: a half-written append in a shared commit once left the
+// journal answering later events as duplicates of the wrong seq.
+TEST(Journal, AnOverlongEventIdIsRefusedAndTheJournalGoesOn) {
+  testing::TempDir dir("journal-long-id");
+  LmdbOptions lo;
+  lo.path = dir.file("lmdb");
+  Result<std::unique_ptr<KvStore>> lmdb = open_lmdb_store(lo);
+  CHECK_TRUE(lmdb.ok());
+  GroupCommitter lc(**lmdb);
+  Result<std::unique_ptr<Journal>> j = Journal::open(**lmdb, lc, clock, JournalOptions{});
+  CHECK_TRUE(j.ok());
+  const std::string long_id(600, 'x');
+  auto good_then_long = events({"first", long_id.c_str()});
+  Result<std::vector<AppendResult>> r = (*j)->append(good_then_long);
+  CHECK_FALSE(r.ok());
+  LONGS_EQUAL(static_cast<int>(Code::kInvalidArgument), static_cast<int>(r.status().code()));
+  LONGS_EQUAL(0, (*j)->last_seq());
+  auto next = events({"first", "second"});
+  r = (*j)->append(next);
+  CHECK_TRUE_TEXT(r.ok(), r.status().to_string().c_str());
+  LONGS_EQUAL(1, (*r)[0].seq);
+  CHECK_FALSE((*r)[0].duplicate);
+  LONGS_EQUAL(2, (*r)[1].seq);
+  lc.stop();
+}

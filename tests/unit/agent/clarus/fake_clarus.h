@@ -1,16 +1,20 @@
 // A few lines of Clarus for the sweeper's tests: /oauth/token and the GraphQL
 // `all(filter:, first:, after:)` paging the sweeps use, over records held in
 // memory, through a FakeHttpClient. Understands only the filters the adapter
-// sends ({id: {gt: N}}, {goods_out_id: {eq: N}}, {warehouse_id: {eq: N}}).
+// sends ({id: {gt: N}}, {id: {in: [..]}}, {goods_out_id: {eq: N}},
+// {warehouse_id: {eq: N}}). Ids are ordered as integers (a string id by its
+// leading digits).
 // Not the simulator (tests/sim/clarus): just enough to drive the cursor rules.
 #pragma once
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <map>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "platform/core/json.h"
@@ -30,11 +34,9 @@ class FakeClarus {
     Json j = Json::parse(record_json).value();
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<Json>& rs = records_[resource];
-    int64_t id = 0;
-    (void)j.find("id")->as_int64(&id);
+    const int64_t id = int_of(j.find("id"));
     for (Json& r : rs) {
-      int64_t rid = 0;
-      if (r.find("id") && r.find("id")->as_int64(&rid) && rid == id) {
+      if (int_of(r.find("id")) == id) {
         r = j;
         return;
       }
@@ -50,6 +52,14 @@ class FakeClarus {
   // GraphQL calls answered before Clarus goes down (-1: never).
   void down_after(int calls) { down_after_ = calls; }
   int graphql_calls() const { return graphql_calls_; }
+  // GraphQL calls whose query contains `text` (e.g. "goods_in_receipts").
+  int calls_with(const std::string& text) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return static_cast<int>(std::count_if(queries_.begin(), queries_.end(),
+                                          [&](const std::string& q) { return q.find(text) != std::string::npos; }));
+  }
+  // Each call answers after `ms` of real time (to stop a sweeper mid-way).
+  void delay_ms(int ms) { delay_ms_ = ms; }
   std::vector<std::string> queries() const {
     std::lock_guard<std::mutex> lock(mu_);
     return queries_;
@@ -63,8 +73,23 @@ class FakeClarus {
   }
   static int64_t int_of(const Json* v) {
     int64_t n = 0;
+    if (v && v->is_string()) return std::strtoll(v->as_string().c_str(), nullptr, 10);
     if (v) (void)v->as_int64(&n);
     return n;
+  }
+  // The ids of {id: {in: [a, b, ..]}}; false when the query has none.
+  static bool in_list(const std::string& query, std::vector<int64_t>* ids) {
+    const std::string key = "{id: {in: [";
+    size_t at = query.find(key);
+    if (at == std::string::npos) return false;
+    const char* p = query.c_str() + at + key.size();
+    while (*p && *p != ']') {
+      char* end = nullptr;
+      ids->push_back(std::strtoll(p, &end, 10));
+      p = end;
+      while (*p == ',' || *p == ' ') ++p;
+    }
+    return true;
   }
 
   Result<HttpResponse> answer(const ClientRequest& r) {
@@ -72,6 +97,7 @@ class FakeClarus {
     if (down_) return HttpResponse::error(503, "maintenance");
     if (down_after_ >= 0 && graphql_calls_ >= down_after_) return Status::Unavailable("connection refused");
     graphql_calls_++;
+    if (delay_ms_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_.load()));
     Json body = Json::parse(r.body).value();
     const std::string query = body.get_string("query");
     const std::string resource = query.substr(query.find("{ ") + 2, query.find(" { all") - query.find("{ ") - 2);
@@ -79,6 +105,8 @@ class FakeClarus {
     const int64_t gt = number_after(query, "{id: {gt: ", &has_gt);
     const int64_t goods_out = number_after(query, "goods_out_id: {eq: ", &has_goods_out);
     const int64_t first = number_after(query, "first: ", &unused);
+    std::vector<int64_t> in;
+    const bool has_in = in_list(query, &in);
     const Json* after = body.find("variables")->find("after");
     const size_t offset = after && after->is_string() ? std::stoul(after->as_string()) : 0;
     {
@@ -93,6 +121,7 @@ class FakeClarus {
         return HttpResponse::json(200, R"({"errors":[{"message":"Field ')" + resource + R"(' doesn't exist on type 'Query'"}]})");
       for (const Json& rec : records_[resource]) {
         if (has_gt && int_of(rec.find("id")) <= gt) continue;
+        if (has_in && std::find(in.begin(), in.end(), int_of(rec.find("id"))) == in.end()) continue;
         if (has_goods_out && (!rec.find("goods_out") || int_of(rec.find("goods_out")->find("id")) != goods_out)) continue;
         matching.push_back(rec);
       }
@@ -129,6 +158,7 @@ class FakeClarus {
   std::atomic<bool> down_{false};
   std::atomic<int> down_after_{-1};
   std::atomic<int> graphql_calls_{0};
+  std::atomic<int> delay_ms_{0};
 };
 
 }  // namespace sb::test

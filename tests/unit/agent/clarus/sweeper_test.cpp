@@ -1,6 +1,8 @@
 // The Clarus sweeper against a fake Clarus: each fact journaled once across
-// sweeps, open receipts read again until completed, cursors kept in the store
-// and never ahead of the journal, and Clarus being down losing nothing.
+// sweeps, open receipts read again by id until completed without holding the
+// records after them, the settle window, where a first sweep starts, ids no
+// event id can carry, hints yielding to sweeps, stop() mid-sweep, cursors kept
+// in the store and never ahead of the journal, and Clarus being down losing nothing.
 #include <chrono>
 #include <memory>
 #include <string>
@@ -32,6 +34,13 @@ std::string receipt(int id, const std::string& status) {
     "lines":[{"id":1,"product":{"code":"SKU-1"},"expected_quantity":5,"received_quantity":5}]})";
 }
 
+// A shipment made `age` before the clock's now.
+std::string shipment_at(int id, const ManualClock& clock, Millis age) {
+  return R"({"id":)" + std::to_string(id) + R"(,"reference":"SHP","status":"dispatched","collection_datetime":")" +
+         format_iso8601(clock.wall_ms() - age.count()) + R"(",
+    "goods_out":{"id":1,"reference":"SO-1"},"lines":[{"goods_out_line_id":1,"product":{"code":"SKU-1"},"quantity":1}]})";
+}
+
 std::string adjustment(int id) {
   return R"({"id":)" + std::to_string(id) + R"(,"quantity":-2,"adjustment_type":"negative","product":{"code":"SKU-1"},
     "location":{"code":"A-01"},"created_at":"2026-11-26T11:00:00Z"})";
@@ -58,6 +67,7 @@ TEST_GROUP(ClarusSweeper) {
     log::set_sink([](std::string_view) {});
     options.site_id = "site-1";
     options.snapshot_interval = Millis(0);
+    options.start_from_id = 0;  // the records are made before the sweeper: read them all
     open_journal(JournalOptions{});
     ClarusOptions co;
     co.base_url = "http://clarus.test";
@@ -77,7 +87,7 @@ TEST_GROUP(ClarusSweeper) {
   }
   ClarusSweeper& new_sweeper() {
     sweeper.reset();
-    sweeper = std::make_unique<ClarusSweeper>(*client, *journal, *store, clock, options);
+    sweeper = std::make_unique<ClarusSweeper>(*client, *journal, *store, *committer, clock, options);
     Status s = sweeper->init();
     CHECK_TRUE_TEXT(s.ok(), s.to_string().c_str());
     return *sweeper;
@@ -130,22 +140,33 @@ TEST(ClarusSweeper, EachFactIsJournaledOnceAcrossSweeps) {
   LONGS_EQUAL(5, ids().size());
 }
 
-TEST(ClarusSweeper, OpenReceiptIsReadAgainUntilCompletedThenJournaled) {
+TEST(ClarusSweeper, OpenReceiptIsReadAgainByIdUntilCompletedThenJournaled) {
   clarus.put("goods_in_receipts", receipt(10, "receiving"));
   clarus.put("goods_in_receipts", receipt(11, "completed"));
   clarus.put("goods_in_receipts", receipt(12, "cancelled"));
   ClarusSweeper& s = new_sweeper();
   expect_ok(s.sweep_once());
-  // 11 is a fact already; 10 holds the cursor so it is read again.
+  // 11 is a fact already; 10 joins the open set and the cursor passes it.
   CHECK((std::vector<std::string>{"clarus:site-1:receipt:11"}) == ids());
   SweepCursor c = s.stats().cursors["goods_in_receipts"];
-  LONGS_EQUAL(0, c.cursor);
+  LONGS_EQUAL(12, c.cursor);
   LONGS_EQUAL(10, c.held_at);
+  LONGS_EQUAL(1, c.open);
+  LONGS_EQUAL(clock.wall_ms(), c.held_since_ms);
   CHECK(c.held_reason.find("receiving") != std::string::npos);
+  STRCMP_EQUAL("12", stored_cursor("goods_in_receipts").c_str());
+  STRCMP_CONTAINS((std::to_string(clock.wall_ms()) + " goods-in receipt 10 is receiving").c_str(),
+                  stored_cursor("open:goods_in_receipts:10").c_str());
 
+  const size_t before = clarus.queries().size();
   expect_ok(s.sweep_once());
   LONGS_EQUAL(1, ids().size());
-  LONGS_EQUAL(1, s.stats().events_duplicate);
+  LONGS_EQUAL(0, s.stats().events_duplicate);  // 11 is not read again
+  std::vector<std::string> q = clarus.queries();
+  CHECK(q[before].find("goods_in_receipts") == std::string::npos);  // shipments first
+  bool by_id = false;
+  for (size_t i = before; i < q.size(); ++i) by_id |= q[i].find("goods_in_receipts { all(filter: {id: {in: [10]}}") != std::string::npos;
+  CHECK(by_id);
 
   clarus.put("goods_in_receipts", receipt(10, "completed"));
   expect_ok(s.sweep_once());
@@ -153,18 +174,61 @@ TEST(ClarusSweeper, OpenReceiptIsReadAgainUntilCompletedThenJournaled) {
   c = s.stats().cursors["goods_in_receipts"];
   LONGS_EQUAL(12, c.cursor);
   LONGS_EQUAL(0, c.held_at);
-  STRCMP_EQUAL("12", stored_cursor("goods_in_receipts").c_str());
+  LONGS_EQUAL(0, c.open);
+  STRCMP_EQUAL("absent", stored_cursor("open:goods_in_receipts:10").c_str());
+  const size_t after = clarus.queries().size();
+  expect_ok(s.sweep_once());
+  for (size_t i = after; i < clarus.queries().size(); ++i)
+    CHECK(clarus.queries()[i].find("{id: {in:") == std::string::npos);  // nothing open: no re-read
 }
 
-TEST(ClarusSweeper, UninspectedReturnHoldsTheCursorWithoutBlockingLaterReceipts) {
-  clarus.put("goods_in_receipts", R"({"id":20,"reference":"RMA-1","status":"completed","receipt_type":"return",
-      "actual_date_of_receipt":"2026-11-26T08:00:00Z","lines":[{"id":1,"product":{"code":"SKU-1"},"received_quantity":1}]})");
-  clarus.put("goods_in_receipts", receipt(21, "completed"));
+TEST(ClarusSweeper, LongOpenReceiptNeitherHoldsBackNorMakesLaterOnesReadAgain) {
+  clarus.put("goods_in_receipts", receipt(10, "pending"));  // a purchase order pending for weeks
+  for (int id = 11; id <= 13; ++id) clarus.put("goods_in_receipts", receipt(id, "completed"));
   ClarusSweeper& s = new_sweeper();
   expect_ok(s.sweep_once());
-  CHECK((std::vector<std::string>{"clarus:site-1:receipt:21"}) == ids());
-  LONGS_EQUAL(20, s.stats().cursors["goods_in_receipts"].held_at);
-  CHECK(s.stats().cursors["goods_in_receipts"].held_reason.find("not yet inspected") != std::string::npos);
+  LONGS_EQUAL(3, ids().size());
+  const int receipt_queries = clarus.calls_with("goods_in_receipts");
+  for (int sweep = 0; sweep < 20; ++sweep) {
+    clarus.put("goods_in_receipts", receipt(14 + sweep, "completed"));
+    clock.advance(Millis(24LL * 3600 * 1000));
+    expect_ok(s.sweep_once());
+  }
+  LONGS_EQUAL(23, ids().size());
+  SweepStats st = s.stats();
+  LONGS_EQUAL(23, st.events_new);
+  LONGS_EQUAL(0, st.events_duplicate);  // nothing completed is appended twice
+  // Each sweep: one query for the open receipt by id, one for the new ones -- not growing.
+  LONGS_EQUAL(receipt_queries + 20 * 2, clarus.calls_with("goods_in_receipts"));
+  LONGS_EQUAL(33, st.cursors["goods_in_receipts"].cursor);
+  LONGS_EQUAL(10, st.cursors["goods_in_receipts"].held_at);
+  LONGS_EQUAL(clock.wall_ms() - 20 * 24LL * 3600 * 1000, st.cursors["goods_in_receipts"].held_since_ms);
+
+  // Kept across a restart; completed weeks later, it is journaled once.
+  ClarusSweeper& again = new_sweeper();
+  LONGS_EQUAL(10, again.stats().cursors["goods_in_receipts"].held_at);
+  clarus.put("goods_in_receipts", receipt(10, "completed"));
+  expect_ok(again.sweep_once());
+  expect_ok(again.sweep_once());
+  LONGS_EQUAL(24, ids().size());
+  STRCMP_EQUAL("clarus:site-1:receipt:10", ids().back().c_str());
+  LONGS_EQUAL(0, again.stats().cursors["goods_in_receipts"].open);
+}
+
+TEST(ClarusSweeper, OpenRecordsAreReadAgainAHundredIdsAQuery) {
+  for (int id = 1; id <= 150; ++id) clarus.put("goods_in_receipts", receipt(id, "pending"));
+  ClarusSweeper& s = new_sweeper();
+  expect_ok(s.sweep_once());
+  LONGS_EQUAL(150, s.stats().cursors["goods_in_receipts"].open);
+  LONGS_EQUAL(150, s.stats().cursors["goods_in_receipts"].cursor);
+  clarus.put("goods_in_receipts", receipt(7, "completed"));
+  clarus.put("goods_in_receipts", receipt(120, "cancelled"));
+  const int before = clarus.calls_with("{id: {in:");
+  expect_ok(s.sweep_once());
+  LONGS_EQUAL(before + 2, clarus.calls_with("{id: {in:"));
+  CHECK((std::vector<std::string>{"clarus:site-1:receipt:7"}) == ids());
+  LONGS_EQUAL(148, s.stats().cursors["goods_in_receipts"].open);
+  STRCMP_EQUAL("absent", stored_cursor("open:goods_in_receipts:120").c_str());
 }
 
 TEST(ClarusSweeper, CursorsAreKeptInTheStoreAndANewSweeperResumes) {
@@ -310,4 +374,169 @@ TEST(ClarusSweeper, TenantWithoutStockAdjustmentsStillSweepsTheRestAndSnapshots)
   CHECK(events[0].has_shipment());
   CHECK(events[1].has_inventory_snapshot());
   LONGS_EQUAL(4, events[1].inventory_snapshot().balances(0).available());
+}
+
+TEST(ClarusSweeper, CursorWaitsBeforeYoungRecordsButTheyAreJournaledAtOnce) {
+  options.settle = Millis(120'000);
+  clarus.put("shipments", shipment_at(99, clock, Millis(3600'000)));
+  clarus.put("shipments", shipment_at(101, clock, Millis(10'000)));  // visible before 100 is committed
+  ClarusSweeper& s = new_sweeper();
+  expect_ok(s.sweep_once());
+  CHECK((std::vector<std::string>{"clarus:site-1:shipment:99", "clarus:site-1:shipment:101"}) == ids());
+  SweepCursor c = s.stats().cursors["shipments"];
+  LONGS_EQUAL(99, c.cursor);
+  LONGS_EQUAL(101, c.settling_at);
+
+  clarus.put("shipments", shipment_at(100, clock, Millis(20'000)));  // committed late
+  expect_ok(s.sweep_once());
+  CHECK((std::vector<std::string>{"clarus:site-1:shipment:99", "clarus:site-1:shipment:101",
+                                  "clarus:site-1:shipment:100"}) == ids());
+  LONGS_EQUAL(1, s.stats().events_duplicate);  // 101 read again: free
+  LONGS_EQUAL(99, s.stats().cursors["shipments"].cursor);
+
+  clock.advance(Millis(120'000));
+  expect_ok(s.sweep_once());
+  c = s.stats().cursors["shipments"];
+  LONGS_EQUAL(101, c.cursor);
+  LONGS_EQUAL(0, c.settling_at);
+  STRCMP_EQUAL("101", stored_cursor("shipments").c_str());
+  LONGS_EQUAL(3, ids().size());
+}
+
+TEST(ClarusSweeper, RecordsWithoutTimesOrDatedFarAheadAreTakenAsSettled) {
+  options.settle = Millis(120'000);
+  clarus.put("shipments", shipment_at(5, clock, Millis(-3600'000)));  // an hour ahead of this clock
+  clarus.put("goods_in_receipts", receipt(7, "pending"));             // no actual_date_of_receipt yet
+  clarus.put("goods_in_receipts", R"({"id":8,"status":"pending"})");
+  ClarusSweeper& s = new_sweeper();
+  expect_ok(s.sweep_once());
+  LONGS_EQUAL(5, s.stats().cursors["shipments"].cursor);
+  LONGS_EQUAL(8, s.stats().cursors["goods_in_receipts"].cursor);
+}
+
+TEST(ClarusSweeper, FirstSweepStartsAfterClarusHighestIdByDefault) {
+  options.start_from_id = -1;
+  for (int id : {3, 17, 18, 1000, 1003}) clarus.put("shipments", shipment(id, 42));
+  clarus.put("goods_in_receipts", receipt(1, "completed"));
+  ClarusSweeper& s = new_sweeper();
+  expect_ok(s.sweep_once());
+  LONGS_EQUAL(0, ids().size());  // history is not journaled
+  SweepStats st = s.stats();
+  LONGS_EQUAL(1003, st.cursors["shipments"].cursor);
+  LONGS_EQUAL(1, st.cursors["goods_in_receipts"].cursor);
+  LONGS_EQUAL(0, st.cursors["stock_adjustments"].cursor);
+  STRCMP_EQUAL("1003", stored_cursor("shipments").c_str());
+  STRCMP_EQUAL("0", stored_cursor("stock_adjustments").c_str());  // an empty resource starts at 0, kept
+  CHECK(clarus.calls_with("shipments") < 30);
+
+  clarus.put("shipments", shipment(1004, 43));
+  clarus.put("stock_adjustments", adjustment(1));
+  expect_ok(s.sweep_once());
+  CHECK((std::vector<std::string>{"clarus:site-1:shipment:1004", "clarus:site-1:adjustment:1"}) == ids());
+
+  clarus.put("shipments", shipment(1005, 43));
+  expect_ok(new_sweeper().sweep_once());  // a restart resumes from the stored cursor
+  LONGS_EQUAL(3, ids().size());
+}
+
+TEST(ClarusSweeper, StartFromIdStartsAfterThatId) {
+  options.start_from_id = 17;
+  for (int id : {3, 17, 18, 1000}) clarus.put("shipments", shipment(id, 42));
+  expect_ok(new_sweeper().sweep_once());
+  CHECK((std::vector<std::string>{"clarus:site-1:shipment:18", "clarus:site-1:shipment:1000"}) == ids());
+}
+
+TEST(ClarusSweeper, IdsNoEventIdCanCarryAreRefused) {
+  Json padded = Json::parse(shipment(7, 42)).value();
+  padded.set("id", Json::string("7" + std::string(70, ' ')));  // an integer, padded past 64 characters
+  clarus.put("shipments", padded.dump());
+  Json control = Json::parse(shipment(9, 42)).value();
+  control.set("id", Json::string("9AB\x01"));  // no integer in it
+  clarus.put("shipments", control.dump());
+  clarus.put("shipments", shipment(8, 42));
+  ClarusSweeper& s = new_sweeper();
+  expect_ok(s.sweep_once());
+  CHECK((std::vector<std::string>{"clarus:site-1:shipment:8"}) == ids());
+  SweepStats st = s.stats();
+  LONGS_EQUAL(8, st.cursors["shipments"].cursor);  // nothing to page past "9AB\x01" by until a later id comes
+  LONGS_EQUAL(7, st.cursors["shipments"].held_at);  // unmappable: in the open set with its reason
+  STRCMP_CONTAINS("id is longer than 64 characters", st.cursors["shipments"].held_reason.c_str());
+  LONGS_EQUAL(1, st.records_without_id);            // "9AB\u0001": nothing to track it by
+
+  ClarusSite site{"site-1", "WH1"};
+  Json ok = Json::parse(shipment(1, 1)).value();
+  ok.set("id", Json::string(std::string(64, 'a')));
+  Result<v1::Event> e = shipment_event(site, ok);
+  CHECK_TRUE_TEXT(e.ok(), e.status().to_string().c_str());
+  ok.set("id", Json::string(std::string(65, 'a')));
+  e = shipment_event(site, ok);
+  LONGS_EQUAL(static_cast<int>(Code::kInvalidArgument), static_cast<int>(e.status().code()));
+  STRCMP_CONTAINS("shipment: id is longer than 64 characters", e.status().message().c_str());
+  Json adj = Json::parse(adjustment(1)).value();
+  adj.set("id", Json::string("12	"));
+  STRCMP_CONTAINS("control character", adjustment_event(site, adj).status().message().c_str());
+  Json rec = Json::parse(receipt(1, "completed")).value();
+  rec.set("id", Json::string(std::string(600, '1')));
+  CHECK_FALSE(receipt_event(site, rec).ok());
+  STRCMP_EQUAL("", record_id(rec).c_str());
+}
+
+TEST(ClarusSweeper, ADueSweepGoesBeforeQueuedHints) {
+  options.sweep_interval = Millis(3600'000);
+  clarus.put("shipments", shipment(501, 42));
+  ClarusSweeper& s = new_sweeper();
+  for (int i = 0; i < 5; ++i) s.hint_goods_out(42);
+  s.start();
+  for (int i = 0; i < 400 && s.stats().goods_out_reads < 5; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  s.stop();
+  LONGS_EQUAL(5, s.stats().goods_out_reads);
+  std::vector<std::string> q = clarus.queries();
+  CHECK(q.front().find("{id: {gt: 0}}") != std::string::npos);  // the sweep first
+  CHECK(q.back().find("goods_out_id: {eq: 42}") != std::string::npos);
+}
+
+TEST(ClarusSweeper, HintsAreDroppedWhileClarusIsUnavailable) {
+  options.sweep_interval = Millis(3600'000);
+  clarus.put("shipments", shipment(501, 42));
+  ClarusSweeper& s = new_sweeper();
+  clarus.set_down(true);
+  for (int i = 0; i < 50; ++i) s.hint_goods_out(42);
+  s.start();
+  for (int i = 0; i < 400 && s.stats().goods_out_hints_dropped == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // One sweep and one hint read tried Clarus; the other 49 hints were dropped, not each read.
+  LONGS_EQUAL(2, client->counters().requests);
+  LONGS_EQUAL(50, s.stats().goods_out_hints_dropped);
+  s.hint_goods_out(42);  // while Clarus is down: dropped at once
+  LONGS_EQUAL(51, s.stats().goods_out_hints_dropped);
+
+  clarus.set_down(false);
+  s.nudge();  // the sweep finds the shipments and lets hints in again
+  for (int i = 0; i < 400 && ids().empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (int i = 0; i < 400 && s.stats().failed_sweeps == s.stats().sweeps; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  s.hint_goods_out(42);
+  for (int i = 0; i < 400 && s.stats().goods_out_reads == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  s.stop();
+  LONGS_EQUAL(1, s.stats().goods_out_reads);
+  LONGS_EQUAL(51, s.stats().goods_out_hints_dropped);
+  LONGS_EQUAL(1, ids().size());
+}
+
+TEST(ClarusSweeper, StopEndsASweepMidwayKeepingWhatWasJournaled) {
+  options.page_size = 1;
+  for (int id = 1; id <= 200; ++id) clarus.put("stock_adjustments", adjustment(id));
+  clarus.delay_ms(10);
+  ClarusSweeper& s = new_sweeper();
+  s.start();
+  for (int i = 0; i < 400 && ids().size() < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const auto t0 = std::chrono::steady_clock::now();
+  s.stop();
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(500));
+  const size_t kept = ids().size();
+  CHECK(kept >= 3);
+  CHECK(kept < 200);
+  STRCMP_EQUAL(std::to_string(kept).c_str(), stored_cursor("stock_adjustments").c_str());  // saved up to what was journaled
+  STRCMP_CONTAINS("stopped", s.stats().last_error.c_str());
 }

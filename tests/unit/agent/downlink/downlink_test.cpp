@@ -26,13 +26,20 @@ namespace {
 struct ScriptedClarus : CommandApplier {
   std::mutex mu;
   bool down = false;
+  int timeouts = 0;  // the next n attempts get no answer (Clarus may have acted)
+  std::vector<int64_t> attempt_at_ms;
   std::vector<std::string> applied;  // command ids, in order
   std::map<std::string, int> attempts;
 
   Result<Applied> apply(const v1::Command& c) override {
     std::lock_guard lock(mu);
     attempts[c.command_id()]++;
+    attempt_at_ms.push_back(SystemClock::instance().mono_ms());
     if (down) return Status::Unavailable("Clarus answered 503");
+    if (timeouts > 0) {
+      timeouts--;
+      return Status::Timeout("no answer from Clarus in 15 s");
+    }
     if (c.has_sales_order_release() && c.sales_order_release().order_number().rfind("BAD", 0) == 0)
       return Status::InvalidArgument("Clarus answered 422: reference has been taken");
     applied.push_back(c.command_id());
@@ -106,6 +113,36 @@ TEST(CommandJournal, AcceptsOnlyWhatContinuesTheStreamAndOnlyOnce) {
   Result<std::optional<PendingCommand>> next = again->next();
   CHECK_TRUE(next.ok() && next->has_value());
   STRCMP_EQUAL("c1", (*next)->command.command_id().c_str());
+}
+
+TEST(CommandJournal, ACommandWithoutAUsableIdIsReportedHeldAndTheStreamMovesOn) {
+  auto j = open();
+  v1::Command no_id = release(2, "", "SO-2");
+  v1::Command long_id = release(3, std::string(300, 'c'), "SO-3");
+  Result<uint64_t> hw = j->accept(batch("e1", {release(1, "c1", "SO-1"), no_id, long_id, release(4, "c4", "SO-4")}));
+  CHECK_TRUE(hw.ok());
+  LONGS_EQUAL(4, *hw);
+  LONGS_EQUAL(2, j->stats().waiting);  // c1 and c4
+  std::vector<v1::CommandOutcome> out = j->take_unreported();
+  LONGS_EQUAL(2, out.size());
+  LONGS_EQUAL(v1::CommandOutcome::HELD, out[0].kind());
+  CHECK_TRUE(out[0].reason().find("no command_id") != std::string::npos);
+  CHECK_TRUE(out[1].reason().find("longer than 256 bytes") != std::string::npos);
+  // A journal opened again numbers new commands after the last one queued.
+  j.reset();
+  auto again = open();
+  CHECK_TRUE(again->accept(batch("e1", {release(5, "c5", "SO-5")})).ok());
+  std::vector<std::string> order;
+  while (true) {
+    Result<std::optional<PendingCommand>> n = again->next();
+    if (!n.ok() || !n->has_value()) break;
+    order.push_back((*n)->command.command_id());
+    v1::CommandOutcome o;
+    o.set_kind(v1::CommandOutcome::APPLIED);
+    CHECK_TRUE(again->finish((*n)->local_seq, (*n)->command, o, {}).ok());
+  }
+  std::vector<std::string> expected = {"c1", "c4", "c5"};
+  CHECK_TRUE(order == expected);
 }
 
 TEST(CommandJournal, NothingIsAcceptedWhenTheCommitFails) {
@@ -236,4 +273,63 @@ TEST(Downlink, ABatchForAnotherSiteOrNotABatchIsIgnored) {
   CHECK_TRUE(testing::wait_until([&] { return downlink->stats().malformed == 2; }, Millis(5000)));
   LONGS_EQUAL(0, journal->stats().waiting);
   LONGS_EQUAL(0, acked_through());
+}
+
+TEST(Downlink, AfterNoAnswerTheRetryWaitsForClarusToFinish) {
+  downlink->stop();
+  DownlinkOptions dopt;
+  dopt.site_id = "site-1";
+  dopt.retry = BackoffPolicy{Millis(5), Millis(20)};
+  dopt.ambiguous_wait = Millis(400);
+  downlink = std::make_unique<Downlink>(*journal, *agent_link, clarus, clock, dopt);
+  downlink->start();
+  {
+    std::lock_guard lock(clarus.mu);
+    clarus.timeouts = 1;
+  }
+  send(batch("e1", {release(1, "c1", "SO-1")}));
+  CHECK_TRUE(testing::wait_until([&] { return clarus.order().size() == 1; }, Millis(5000)));
+  std::lock_guard lock(clarus.mu);
+  LONGS_EQUAL(2, clarus.attempt_at_ms.size());
+  // Not the 5 ms backoff: the lookup-then-create waits out Clarus's own timeout.
+  CHECK_TRUE(clarus.attempt_at_ms[1] - clarus.attempt_at_ms[0] >= 390);
+}
+
+TEST(Downlink, OutcomesThatCouldNotBeSentGoWithTheNextAck) {
+  {
+    std::lock_guard lock(clarus.mu);
+    clarus.down = true;
+  }
+  send(batch("e1", {release(1, "c1", "SO-1"), release(2, "c2", "SO-2")}));
+  CHECK_TRUE(testing::wait_until([&] { return acked_through() == 2; }, Millis(5000)));
+  broker.set_online(false);  // the outcomes of what is applied now cannot be published
+  {
+    std::lock_guard lock(clarus.mu);
+    clarus.down = false;
+  }
+  CHECK_TRUE(testing::wait_until([&] { return clarus.order().size() == 2; }, Millis(5000)));
+  CHECK_TRUE(outcomes().empty());
+  broker.set_online(true);
+  CHECK_TRUE(testing::wait_until([&] { return agent_link->is_connected() && relay_link->is_connected(); }, Millis(5000)));
+  send(batch("e1", {release(3, "c3", "SO-3")}));  // the next ack carries all three
+  CHECK_TRUE(testing::wait_until([&] { return outcomes().size() == 3; }, Millis(5000)));
+}
+
+TEST(Downlink, HeldCommandsAreReportedAgainAfterARestart) {
+  send(batch("e1", {release(1, "c1", "BAD-1")}));
+  CHECK_TRUE(testing::wait_until([&] { return outcomes().size() == 1; }, Millis(5000)));
+  downlink->stop();
+  {
+    std::lock_guard lock(mu);
+    acks.clear();
+  }
+  // The agent starts again (same journal): the held command is reported with the next ack.
+  journal = std::move(CommandJournal::open(*store, *committer, clock).value());
+  DownlinkOptions dopt;
+  dopt.site_id = "site-1";
+  downlink = std::make_unique<Downlink>(*journal, *agent_link, clarus, clock, dopt);
+  downlink->start();
+  send(batch("e1", {release(2, "c2", "SO-2")}));
+  CHECK_TRUE(testing::wait_until([&] { return outcomes().count("c1") == 1 && outcomes().count("c2") == 1; }, Millis(5000)));
+  LONGS_EQUAL(v1::CommandOutcome::HELD, outcomes()["c1"].kind());
 }
