@@ -22,23 +22,45 @@ namespace {
 
 // Runs the group in one write transaction and commits it. Fills each result.
 // Returns true when something of the group was durably committed.
+//
+// An op that refuses must leave nothing behind, but an op that refused after
+// writing would leave its writes in the shared commit. So when an op refuses
+// (and the transaction itself is sound), the transaction is dropped and the
+// group runs again without it; the refusal stands as that op's result.
 bool commit_once(KvStore& store, const std::vector<GroupCommitter::Op*>& ops, std::vector<Status>& results,
                  Status* commit_status) {
-  Result<std::unique_ptr<WriteTxn>> txn = store.write();
-  if (!txn.ok()) {
-    *commit_status = txn.status();
-    return false;
+  std::vector<bool> refused(ops.size(), false);
+  for (size_t attempt = 0; attempt <= ops.size(); ++attempt) {
+    Result<std::unique_ptr<WriteTxn>> txn = store.write();
+    if (!txn.ok()) {
+      *commit_status = txn.status();
+      return false;
+    }
+    bool any_ok = false, any_new_refusal = false;
+    for (size_t i = 0; i < ops.size(); ++i) {
+      if (refused[i]) continue;
+      results[i] = (*ops[i])(**txn);
+      if (results[i].ok()) {
+        any_ok = true;
+      } else if (!(*txn)->failed()) {
+        refused[i] = true;
+        any_new_refusal = true;
+      }
+    }
+    if (any_new_refusal && !(*txn)->failed()) {
+      if (!any_ok) {
+        *commit_status = Status::Ok();  // nothing to commit; the transaction is dropped
+        return false;
+      }
+      continue;  // dropped with whatever the refusing ops wrote; the others run again
+    }
+    // A failed transaction (map full, I/O) is reported by commit() for the
+    // whole group; the caller may grow the map and run it all again.
+    *commit_status = (*txn)->commit();
+    return any_ok && commit_status->ok();
   }
-  bool any_ok = false;
-  for (size_t i = 0; i < ops.size(); ++i) {
-    results[i] = (*ops[i])(**txn);
-    any_ok = any_ok || results[i].ok();
-  }
-  // Commit even when every op refused: an op's refusal may be the transaction's
-  // own error (map full), which only commit() reports for the whole group. An
-  // empty LMDB commit writes nothing.
-  *commit_status = (*txn)->commit();
-  return any_ok && commit_status->ok();
+  *commit_status = Status::Internal("group commit did not settle");
+  return false;
 }
 
 }  // namespace

@@ -5,10 +5,11 @@
 // fsync for the whole group), then wakes each caller with its own result.
 // Thus N concurrent requests cost one fsync, not N.
 //
-// Contract for an op: it runs on the writer thread inside the shared transaction;
-// it must check before it writes, so that an op returning non-OK has written
-// nothing (its failure is its own; the others still commit). Ops see the writes
-// of earlier ops in the same group. An op must not block or take long.
+// Contract for an op: it runs on the writer thread inside the shared transaction.
+// An op returning non-OK has its writes undone: the transaction is dropped and
+// the rest of the group runs again without it (its failure is its own; the
+// others still commit). Checking before writing keeps that replay rare. Ops see
+// the writes of earlier ops in the same group. An op must not block or take long.
 //
 // If the commit fails, every op of the group gets the failure and nothing of the
 // group is durable. On kResourceExhausted the committer calls store.grow() once

@@ -67,6 +67,10 @@ class WriteTxn : public ReadTxn {
   virtual Status del(TableId table, std::string_view key) = 0;
   // Durable commit. After it returns (either way) the transaction is finished.
   virtual Status commit() = 0;
+  // True once the transaction itself has failed (map full, I/O): everything
+  // written in it is gone and commit() reports why. A call refused for its
+  // arguments (a key too long, put_last out of order) does not fail it.
+  virtual bool failed() const { return false; }
 
  private:
   std::string scratch_;

@@ -256,6 +256,7 @@ class LmdbWriteTxn final : public WriteTxn {
     env_.commits.fetch_add(1, std::memory_order_relaxed);
     return Status::Ok();
   }
+  bool failed() const override { return !failed_.ok(); }
 
  private:
   Status usable() const {

@@ -138,6 +138,26 @@ TEST(GroupCommit, AFailingOpWritesNothingWhileItsGroupMatesCommit) {
   STRCMP_EQUAL("<NOT_FOUND>", committed(*store, t, "refused").c_str());
 }
 
+TEST(GroupCommit, AnOpThatRefusesAfterWritingHasItsWritesUndone) {
+  // The contract asks ops to check before they write; one that does not (a
+  // refusal found half-way) must still leave nothing behind.
+  GroupCommitter gc(*store);
+  auto write_then_refuse = [&](WriteTxn& w) -> Status {
+    SB_RETURN_IF_ERROR(w.put(t, "half", "x"));
+    return Status::InvalidArgument("the second half was refused");
+  };
+  auto results = run_as_one_group(gc, {put_op(t, "a", "1"), write_then_refuse, put_op(t, "b", "2")});
+  CHECK_OK(results[0]);
+  CHECK_CODE(Code::kInvalidArgument, results[1]);
+  CHECK_OK(results[2]);
+  STRCMP_EQUAL("1", committed(*store, t, "a").c_str());
+  STRCMP_EQUAL("2", committed(*store, t, "b").c_str());
+  STRCMP_EQUAL("<NOT_FOUND>", committed(*store, t, "half").c_str());
+  // Alone, it commits nothing at all.
+  CHECK_CODE(Code::kInvalidArgument, gc.run(write_then_refuse));
+  STRCMP_EQUAL("<NOT_FOUND>", committed(*store, t, "half").c_str());
+}
+
 TEST(GroupCommit, ACommitFailureFailsEveryOpOfTheGroupAndWritesNothing) {
   GroupCommitter gc(*store);
   std::atomic<int> hooks{0};
