@@ -166,6 +166,10 @@ Result<v1::Event> shipment_event(const ClarusSite& site, const Json& shipment, b
   const std::string id = record_id(shipment);
   SB_RETURN_IF_ERROR(check_record_id(shipment, "shipment"));
   const std::string what = "shipment " + id;
+  // Only what has left is a shipment to post; one still being packed is read
+  // again (its tracking number may come later) rather than journaled early.
+  if (const std::string status = text(shipment, "status"); !status.empty() && status != "dispatched")
+    return Status::FailedPrecondition(what + " is " + status + ", not dispatched yet");
   const Json* goods_out = member(shipment, "goods_out");
   std::string order_ref = goods_out ? text(*goods_out, "reference") : "";
   if (order_ref.empty()) return missing(what, "goods_out.reference");

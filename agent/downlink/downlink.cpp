@@ -24,6 +24,11 @@ void Downlink::attach() { (void)transport_.subscribe(v1::down_topic(options_.sit
 void Downlink::handle_message(MqttMessage message) {
   {
     std::lock_guard lock(mu_);
+    // Bounded: what is dropped here was not acknowledged, so the relay sends it again.
+    if (inbox_.size() >= kMaxInbox) {
+      stats_.dropped_busy++;
+      return;
+    }
     inbox_.push_back(std::move(message.payload));
   }
   cv_.notify_all();

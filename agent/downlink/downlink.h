@@ -38,6 +38,7 @@ struct DownlinkOptions {
 struct DownlinkStats {
   uint64_t batches = 0;
   uint64_t malformed = 0;          // batches that did not parse or named another site
+  uint64_t dropped_busy = 0;       // batches dropped unacknowledged while the inbox was full
   uint64_t apply_attempts = 0;
   uint64_t retries = 0;            // attempts that found Clarus unavailable
   bool clarus_unavailable = false; // the last attempt found Clarus unavailable
@@ -64,6 +65,7 @@ class Downlink {
   DownlinkStats stats() const;
 
  private:
+  static constexpr size_t kMaxInbox = 1000;  // batches waiting to be journaled
   void receive_loop();
   void apply_loop();
   void send_ack(const std::string& epoch, uint64_t through);

@@ -92,6 +92,16 @@ TEST(ClarusEvents, PartialShipmentsOfOneOrderAreSeparateEventsOnOneKey) {
   LONGS_EQUAL(2, second->shipment().lines_size());
 }
 
+TEST(ClarusEvents, AShipmentNotYetDispatchedIsNotAnEventYet) {
+  std::string packing = shipment_json(5, R"([{"goods_out_line_id":1,"alt_line_reference":"1","product":{"code":"SKU-1"},"quantity":2}])");
+  packing.replace(packing.find("\"dispatched\""), 12, "\"packing\"");
+  Result<Json> j = Json::parse(packing);
+  CHECK_TRUE(j.ok());
+  Result<v1::Event> e = shipment_event(ClarusSite{"site-1", "WH1"}, *j);
+  CHECK_FALSE(e.ok());
+  CHECK_TRUE_TEXT(e.status().message().find("packing, not dispatched") != std::string::npos, e.status().message().c_str());
+}
+
 TEST(ClarusEvents, ShipmentMissingWhatTheEventNeedsNamesTheField) {
   Result<v1::Event> no_order = shipment_event(kSite, record(R"({"id":5,"collection_datetime":"2026-11-26T10:42:00Z",
       "lines":[{"product":{"code":"SKU-1"},"quantity":1}]})"));
