@@ -132,6 +132,24 @@ struct ClarusFlow {
     // Exactly once: the journal holds one event per fact (no snapshots in these runs).
     Result<Json> agent = stack.agent_status();
     CHECK_TRUE(agent.ok());
+    if (json_number(*agent, "journal.last_seq") != static_cast<double>(expected.size())) {
+      // Say which: the ERP holds the adjustments by external id (= event id).
+      Result<Json> ledger = stack.erp_ledger();
+      std::string extra;
+      if (ledger.ok()) {
+        const Json* records = ledger->find("records");
+        for (const Json& r : records && records->is_array() ? records->items() : std::vector<Json>{}) {
+          std::string eid = r.get_string("externalId");
+          if (!eid.empty() && !expected.count(eid)) extra += " " + eid;
+        }
+      }
+      Json now_state = stack.clarus_state().value();
+      std::set<std::string> now_expected = expected_events(now_state, site);
+      std::printf("journal holds %.0f events for %zu facts (%zu now); at the ERP but not a Clarus fact:%s\n",
+                  json_number(*agent, "journal.last_seq"), expected.size(), now_expected.size(), extra.c_str());
+      for (const Json& a : list(now_state, "stock_adjustments")->items())
+        if (!expected.count("clarus:" + site + ":adjustment:" + a.find("id")->as_string())) std::printf("  new since: %s\n", a.dump().c_str());
+    }
     LONGS_EQUAL(expected.size(), json_number(*agent, "journal.last_seq"));
   }
 };

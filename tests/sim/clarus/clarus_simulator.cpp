@@ -73,7 +73,9 @@ void ClarusSimulator::run_warehouse_clock() {
     double rate = core_->rate.load();
     auto pause = rate > 0 ? std::chrono::microseconds(static_cast<int64_t>(1e6 / rate)) : std::chrono::microseconds(200'000);
     if (stop_cv_.wait_for(lock, pause, [this] { return stopping_; })) break;
-    if (rate <= 0) continue;
+    // Read again after the pause: a rate set to 0 meanwhile stops the warehouse
+    // now, so a test that stopped it sees no action after its request returned.
+    if (rate <= 0 || core_->rate.load() <= 0) continue;
     lock.unlock();
     core_->step_warehouse(1, {});
     lock.lock();
