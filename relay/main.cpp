@@ -1,5 +1,6 @@
 // stockbridge-relay: the composition root. Everything is wired here and only here.
 #include <atomic>
+#include <cstdio>
 #include <thread>
 
 #include "platform/core/log.h"
@@ -10,6 +11,9 @@
 #include "platform/mqtt/transport.h"
 #include "platform/store/disk_allowance.h"
 #include "platform/store/group_commit.h"
+#include "relay/command_outbox.h"
+#include "relay/downlink.h"
+#include "relay/erp_auth.h"
 #include "relay/ledger.h"
 #include "relay/netsuite_connector.h"
 #include "relay/poster.h"
@@ -32,6 +36,16 @@ int run(const Config& cfg) {
   const Clock& clock = SystemClock::instance();
   const std::string relay_id = cfg.str("relay.id");
 
+  // First, so a TBA setting left out or a secret file that cannot be read is
+  // reported like --check-config reports a bad value (exit 2), before any work.
+  // The settings table checks one value at a time; these depend on erp.auth.
+  Result<std::unique_ptr<ErpAuth>> erp_auth = erp_auth_from(cfg, clock);
+  if (!erp_auth.ok()) {
+    std::fprintf(stderr, "stockbridge-relay: config: %s\n", erp_auth.status().message().c_str());
+    log::error("relay", "bad ERP authentication settings", {{"why", erp_auth.status().message()}});
+    return 2;
+  }
+
   LmdbOptions lo;
   lo.path = cfg.str("ledger.path");
   lo.initial_map_bytes = cfg.bytes("ledger.initial_map");
@@ -46,15 +60,13 @@ int run(const Config& cfg) {
   Result<std::unique_ptr<Ledger>> ledger = Ledger::open(**store, committer, clock, ledger_options);
   if (!ledger.ok()) return fail("cannot open the ledger", ledger.status());
 
-  Result<std::string> erp_token = read_secret_file(cfg.str("erp.token_file"));
   Result<std::string> uplink_token = read_secret_file(cfg.str("uplink.token_file"));
-  if (!erp_token.ok()) return fail("erp.token_file", erp_token.status());
   if (!uplink_token.ok()) return fail("uplink.token_file", uplink_token.status());
 
   std::unique_ptr<HttpClient> erp_http = make_poco_http_client({});
   NetSuiteOptions no;
   no.base_url = cfg.str("erp.base_url");
-  no.bearer_token = *erp_token;
+  no.auth = std::move(erp_auth).value();
   no.timeout = cfg.duration("erp.timeout");
   no.adjustment_account = cfg.str("erp.adjustment_account");
   no.default_location = cfg.str("erp.default_location");
@@ -79,7 +91,18 @@ int run(const Config& cfg) {
   uplink_ptr = &uplink;
   Status loaded = poster.load();
   if (!loaded.ok()) return fail("cannot load the ledger's pending events", loaded);
+
+  // The downlink: commands for the sites, kept in the ledger's store until acknowledged.
+  Result<std::unique_ptr<CommandOutbox>> outbox = CommandOutbox::open(**store, committer, clock);
+  if (!outbox.ok()) return fail("cannot open the command outbox", outbox.status());
+  DownlinkOptions dlo;
+  dlo.resend_after = cfg.duration("downlink.resend_after");
+  Downlink downlink(**outbox, *transport, clock, dlo);
+  uplink.on_other_message([&downlink](MqttMessage m) { downlink.handle_ack(m); });
+  uplink.on_connected([&downlink] { downlink.connected(); });
+  uplink.on_site_online([&downlink](const std::string& site) { downlink.site_online(site); });
   uplink.attach();
+  downlink.attach();
 
   RelayContext ctx;
   ctx.relay_id = relay_id;
@@ -91,6 +114,8 @@ int run(const Config& cfg) {
   ctx.ledger = ledger->get();
   ctx.poster = &poster;
   ctx.uplink = &uplink;
+  ctx.outbox = outbox->get();
+  ctx.downlink = &downlink;
   ctx.clock = &clock;
   HttpServerOptions so;
   so.bind_address = cfg.str("http.bind");
@@ -100,6 +125,7 @@ int run(const Config& cfg) {
   so.tls_key_file = cfg.str("http.tls_key_file");
   Result<std::unique_ptr<HttpServer>> server = start_http_server(so, make_relay_router(ctx));
   if (!server.ok()) return fail("cannot listen on " + so.bind_address + ":" + std::to_string(so.port), server.status());
+  if (!no.auth) log::warn("relay", "requests to the ERP carry no Authorization header (erp.auth = none, or bearer with erp.token_file empty)");
   if (ctx.uplink_token.empty()) log::warn("relay", "the HTTPS uplink accepts batches without a token (uplink.token_file is empty)");
 
   // The transport first: if it cannot start, no thread of ours is running yet.
@@ -108,11 +134,13 @@ int run(const Config& cfg) {
   if (!started.ok()) return fail("cannot start MQTT", started);
   poster.start();
   uplink.start();
+  downlink.start();
 
   const std::string scheme = so.tls_cert_file.empty() ? "http://" : "https://";
   const std::string url = scheme + so.bind_address + ":" + std::to_string((*server)->port());
   log::info("relay", "started", {{"relay", relay_id}, {"version", STOCKBRIDGE_VERSION}, {"status", url + "/api/status"},
-                                 {"broker", mo.server_uri}, {"erp", no.base_url}, {"ledger", lo.path}});
+                                 {"broker", mo.server_uri}, {"erp", no.base_url},
+                                 {"erp_auth", no.auth ? no.auth->scheme() : std::string("none")}, {"ledger", lo.path}});
   // Forget posted ids past their retention now and then (cheap; bounds the ledger).
   Periodic pruner(Millis(60'000), [&] {
     Result<uint64_t> n = (*ledger)->prune_posted_ids();
@@ -124,6 +152,7 @@ int run(const Config& cfg) {
   (*server)->stop();
   transport->stop();  // no new batches
   uplink.stop();
+  downlink.stop();
   poster.stop();      // posts in progress finish and are recorded
   committer.stop();
   log::info("relay", "stopped");

@@ -97,7 +97,12 @@ ClientRequest NetSuiteConnector::request(const std::string& method, const std::s
   r.method = method;
   r.url = options_.base_url + path;
   r.timeout = options_.timeout;
-  if (!options_.bearer_token.empty()) r.headers.emplace_back("Authorization", "Bearer " + options_.bearer_token);
+  // Per request: a TBA signature covers this method and URL (query included)
+  // and its nonce is used once, so a retry is signed afresh.
+  if (options_.auth) {
+    if (std::string header = options_.auth->authorization(r.method, r.url); !header.empty())
+      r.headers.emplace_back("Authorization", std::move(header));
+  }
   return r;
 }
 

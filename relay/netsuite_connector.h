@@ -21,13 +21,16 @@
 #include <string>
 
 #include "platform/http/http.h"
+#include "relay/erp_auth.h"
 #include "relay/erp_connector.h"
 
 namespace sb::relay {
 
 struct NetSuiteOptions {
   std::string base_url;            // https://{account}.suitetalk.api.netsuite.com (no trailing slash)
-  std::string bearer_token;        // OAuth 2.0 access token; "" = none
+  // Signs each request (erp_auth.h): bearer token or NetSuite TBA; null = no
+  // Authorization header. Shared so the options stay copyable.
+  std::shared_ptr<const ErpAuth> auth;
   Millis timeout{30'000};
   std::string adjustment_account = "1";              // internal id of the adjustment account
   std::map<std::string, std::string> location_map;   // Clarus warehouse -> ERP location id

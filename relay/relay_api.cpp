@@ -136,6 +136,27 @@ Json relay_status(RelayContext& ctx) {
   up.set("acks_published", num(us.acks_published));
   up.set("outcomes_published", num(us.outcomes_published));
 
+  if (ctx.downlink) {
+    DownlinkStats ds = ctx.downlink->stats();
+    Json& dl = s.set("downlink", Json::object());
+    dl.set("epoch", Json::string(ctx.outbox->epoch()));
+    dl.set("batches_sent", num(ds.batches_sent));
+    dl.set("commands_sent", num(ds.commands_sent));
+    dl.set("resends", num(ds.resends));
+    dl.set("acks", num(ds.acks));
+    Json& recent = dl.set("recent_outcomes", Json::array());
+    for (const auto& [site, o] : ctx.outbox->recent_outcomes()) {
+      if (recent.items().size() >= 50) break;
+      Json r = Json::object();
+      r.set("site_id", Json::string(site));
+      r.set("command_id", Json::string(o.command_id()));
+      r.set("outcome", Json::string(o.kind() == v1::CommandOutcome::APPLIED ? "applied" : "held"));
+      if (!o.clarus_id().empty()) r.set("clarus_id", Json::string(o.clarus_id()));
+      if (!o.reason().empty()) r.set("reason", Json::string(o.reason()));
+      recent.push(std::move(r));
+    }
+  }
+
   Json& sites = s.set("sites", Json::array());
   std::map<std::string, SiteState> states = ctx.uplink->sites();
   std::map<std::string, StreamInfo> latest;  // the stream with the latest contact per site
@@ -144,6 +165,8 @@ Json relay_status(RelayContext& ctx) {
     if (it == latest.end() || si.last_contact_ms > it->second.last_contact_ms) latest[si.site_id] = si;
   }
   for (const auto& [site, st] : states) latest.try_emplace(site, StreamInfo{site, "", 0, 0});
+  if (ctx.outbox)
+    for (const std::string& site : ctx.outbox->sites()) latest.try_emplace(site, StreamInfo{site, "", 0, 0});
   for (const auto& [site, si] : latest) {
     Json j = Json::object();
     j.set("site_id", Json::string(site));
@@ -157,6 +180,15 @@ Json relay_status(RelayContext& ctx) {
       j.set("backlog", num(st->second.state.backlog_events()));
       j.set("oldest_unacked_at", time_or_null(st->second.state.oldest_unacked_ms()));
       j.set("state_at", time_or_null(st->second.received_at_ms));
+    }
+    if (ctx.outbox) {
+      OutboxSiteStats os = ctx.outbox->stats(site);
+      Json& d = j.set("commands", Json::object());
+      d.set("waiting", num(os.waiting));
+      d.set("oldest_waiting_at", time_or_null(os.oldest_waiting_ms));
+      d.set("acked_through", num(os.acked_through));
+      d.set("applied", num(os.applied));
+      d.set("held", num(os.held));
     }
     sites.push(std::move(j));
   }

@@ -12,6 +12,8 @@
 
 #include "platform/core/json.h"
 #include "platform/http/http.h"
+#include "relay/command_outbox.h"
+#include "relay/downlink.h"
 #include "relay/ledger.h"
 #include "relay/poster.h"
 #include "relay/uplink.h"
@@ -28,6 +30,8 @@ struct RelayContext {
   Ledger* ledger = nullptr;
   Poster* poster = nullptr;
   Uplink* uplink = nullptr;
+  CommandOutbox* outbox = nullptr;  // the downlink; null in tests that do not need it
+  Downlink* downlink = nullptr;
   const Clock* clock = nullptr;
 };
 

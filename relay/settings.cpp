@@ -24,6 +24,20 @@ std::string location_map(const std::string& v) {
   return s.ok() ? "" : s.message() + " (expected WH1=1,WH2=2)";
 }
 
+std::string erp_auth(const std::string& v) {
+  return (v == "bearer" || v == "tba" || v == "none") ? "" : "must be one of bearer, tba, none";
+}
+
+// Goes into the Authorization header as realm="..."; NetSuite account ids are
+// digits with an optional _SB1-style suffix.
+std::string account_id(const std::string& v) {
+  for (char c : v) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (!ok) return "must be a NetSuite account id such as 1234567 or 1234567_SB1";
+  }
+  return "";
+}
+
 std::string log_level(const std::string& v) {
   return (v == "debug" || v == "info" || v == "warn" || v == "error") ? "" : "must be one of debug, info, warn, error";
 }
@@ -45,7 +59,13 @@ const SettingTable& relay_settings() {
       {"http.tls_key_file", SettingType::kPath, "", "Private key for HTTPS."},
       {"uplink.token_file", SettingType::kPath, "", "File holding the bearer token sites present on the HTTPS uplink (empty = no token check)."},
       {"erp.base_url", SettingType::kString, "", "ERP base URL, e.g. https://1234567.suitetalk.api.netsuite.com.", base_url},
-      {"erp.token_file", SettingType::kPath, "", "File holding the ERP's OAuth 2.0 bearer token."},
+      {"erp.auth", SettingType::kString, "bearer", "How the relay authenticates to the ERP: bearer (OAuth 2.0 token from erp.token_file; none sent when that is empty), tba (NetSuite token-based authentication, OAuth 1.0a HMAC-SHA256, from the erp.account, erp.consumer_*, erp.token_* settings) or none.", erp_auth},
+      {"erp.token_file", SettingType::kPath, "", "File holding the ERP's OAuth 2.0 bearer token (erp.auth = bearer)."},
+      {"erp.account", SettingType::kString, "", "NetSuite account id, the TBA realm, e.g. 1234567 or 1234567_SB1 for a sandbox (erp.auth = tba).", account_id},
+      {"erp.consumer_key", SettingType::kString, "", "TBA consumer key of the integration record (erp.auth = tba)."},
+      {"erp.consumer_secret_file", SettingType::kPath, "", "File holding the TBA consumer secret (erp.auth = tba)."},
+      {"erp.token_id", SettingType::kString, "", "TBA token id of the access token (erp.auth = tba)."},
+      {"erp.token_secret_file", SettingType::kPath, "", "File holding the TBA token secret (erp.auth = tba)."},
       {"erp.timeout", SettingType::kDuration, "30s", "Longest wait for one ERP answer; a timeout is treated as 'may have happened'."},
       {"erp.max_concurrency", SettingType::kInt, "8", "Most ERP requests at once (NetSuite shares ~15 per account among all integrations).", positive},
       {"erp.adjustment_account", SettingType::kString, "1", "Internal id of the ERP account inventory adjustments post to.", not_empty},
@@ -55,6 +75,7 @@ const SettingTable& relay_settings() {
       {"poster.backoff_cap", SettingType::kDuration, "5m", "Longest retry delay."},
       {"poster.raise_after", SettingType::kInt, "20", "Successful posts in a row before concurrency grows back by one after a 429.", positive},
       {"outcomes.flush_interval", SettingType::kDuration, "200ms", "How often posting outcomes are sent back to the sites."},
+      {"downlink.resend_after", SettingType::kDuration, "10s", "Commands a site has not acknowledged are sent again after this long (and at once when the site comes back online or the relay reconnects)."},
       {"log.level", SettingType::kString, "info", "debug, info, warn or error.", log_level},
     };
     SettingTable mqtt = mqtt_settings("MQTT client id; default relay.id.");

@@ -18,6 +18,11 @@ Uplink::~Uplink() { stop(); }
 
 void Uplink::attach() {
   transport_.on_message([this](MqttMessage m) {
+    // One handler per transport: the downlink's acknowledgements go to it.
+    if (other_messages_ && ends_with(m.topic, "/down/ack")) {
+      other_messages_(std::move(m));
+      return;
+    }
     {
       std::lock_guard lock(mu_);
       // Past the bound a batch is dropped unacknowledged: its site sends it again.
@@ -37,6 +42,7 @@ void Uplink::attach() {
     }
     if (connected) {
       log::info("uplink", "broker connected");
+      if (on_connected_) on_connected_();
     } else {
       log::warn("uplink", "broker connection lost", {{"reason", reason}});
     }
@@ -90,6 +96,7 @@ void Uplink::on_state(const std::string& site, const std::string& payload) {
   if (was_online != st.state.online()) {
     log::info("uplink", st.state.online() ? "site online" : "site offline",
               {{"site", site}, {"backlog", st.state.backlog_events()}});
+    if (st.state.online() && on_site_online_) on_site_online_(site);
   }
 }
 

@@ -14,6 +14,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -52,6 +53,11 @@ class Uplink {
   ~Uplink();
 
   void attach();  // handlers and subscriptions; before transport.start()
+  // Hooks for the downlink, set before attach(): messages on .../down/ack (on
+  // the transport's thread), each broker (re)connect, a site coming online.
+  void on_other_message(std::function<void(MqttMessage)> fn) { other_messages_ = std::move(fn); }
+  void on_connected(std::function<void()> fn) { on_connected_ = std::move(fn); }
+  void on_site_online(std::function<void(const std::string&)> fn) { on_site_online_ = std::move(fn); }
   void start();
   void stop();
 
@@ -67,6 +73,9 @@ class Uplink {
   std::map<std::string, SiteState> sites() const;
 
  private:
+  std::function<void(MqttMessage)> other_messages_;
+  std::function<void()> on_connected_;
+  std::function<void(const std::string&)> on_site_online_;
   struct Inbound {
     std::string topic;
     std::string payload;

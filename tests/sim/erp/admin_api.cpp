@@ -5,6 +5,7 @@
 #include "json_body.h"
 #include "master_records.h"
 #include "netsuite_error.h"
+#include "order_records.h"
 
 namespace sb::erpsim {
 namespace {
@@ -23,12 +24,18 @@ SimResponse bad_request(const std::string& detail) {
   return netsuite_error(400, error_code::kInvalidContent, detail);
 }
 
+// Master data first, then orders (which refer to it): a bad master entry
+// applies nothing; a bad order entry applies no orders.
 SimResponse seed(AdminTargets t, const SimRequest& request) {
   if (std::string error = apply_seed(t.store, request.body); !error.empty()) return bad_request(error);
+  size_t orders = 0;
+  if (std::string error = apply_order_seed(t.store, request.body, &orders); !error.empty()) return bad_request(error);
   auto out = new_object();
   out->set("items", static_cast<uint64_t>(t.store.master_count(master_kind::kItem)));
   out->set("locations", static_cast<uint64_t>(t.store.master_count(master_kind::kLocation)));
   out->set("accounts", static_cast<uint64_t>(t.store.master_count(master_kind::kAccount)));
+  out->set("shipItems", static_cast<uint64_t>(t.store.master_count(master_kind::kShipItem)));
+  out->set("orders", static_cast<uint64_t>(orders));
   return json(out);
 }
 
@@ -41,6 +48,7 @@ SimResponse ledger(AdminTargets t, const SimRequest& request) {
     entry->set("externalId", record.external_id);
     entry->set("tranId", record.tran_id);
     entry->set("createdAt", record.created_at);
+    entry->set("lastModifiedDate", record.last_modified);
     entry->set("body", parse_object(record.body));
     records->add(entry);
   }

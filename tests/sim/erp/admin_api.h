@@ -1,11 +1,14 @@
 // The simulator's own endpoints under /_sim: seeding master data, reading the
 // ledger of created records, setting faults, stats, reset. No auth, no
 // concurrency limit, no faults: tests and people must always reach them.
-//   POST   /_sim/seed     add/replace items, locations, accounts
-//   GET    /_sim/ledger   ?type=..&after_id=..  created records in creation order
+//   POST   /_sim/seed     add/replace items, locations, accounts, ship items;
+//                         add/replace (by externalId) sales/purchase orders, returns
+//   GET    /_sim/ledger   ?type=..&after_id=..  every transaction record in creation
+//                         order (seeded orders as they stand now, and what clients created)
 //   POST   /_sim/faults   set the fault plan (replaces it)   GET shows it, DELETE clears it
 //   GET    /_sim/stats    counters
-//   POST   /_sim/reset    forget created records, faults and stats (master data stays)
+//   POST   /_sim/reset    forget transaction records (seeded orders too), faults and
+//                         stats (master data stays)
 #pragma once
 
 #include "fault_plan.h"

@@ -7,7 +7,9 @@
 #include "inventory_adjustment.h"
 #include "master_records.h"
 #include "netsuite_error.h"
+#include "order_records.h"
 #include "suiteql.h"
+#include "transforms.h"
 
 namespace sb::erpsim {
 namespace {
@@ -45,12 +47,13 @@ SimResponse call(const Route& route, const SimRequest& request, const RouteParam
 ErpSimulator::ErpSimulator(SimOptions options)
     : options_(std::move(options)),
       gate_(options_.concurrency_limit),
-      auth_(make_bearer_authenticator(options_.bearer)) {
+      auth_(make_authenticator(options_)) {
   seed_default_master_data(store_, options_.seed_items);
-  // Each record type adds its own routes; new ones (salesOrder and its
-  // transforms, itemReceipt, creditMemo) follow inventory_adjustment.cpp.
+  // Each record family adds its own routes.
   add_inventory_adjustment_routes(routes_, store_, options_);
   add_master_record_routes(routes_, store_);
+  add_order_record_routes(routes_, store_);
+  add_transform_routes(routes_, store_, options_);
   add_suiteql_routes(routes_, store_);
   add_admin_routes(routes_, AdminTargets{store_, faults_, stats_, gate_});
 }

@@ -1,5 +1,6 @@
 #include "record_store.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -7,15 +8,19 @@
 namespace sb::erpsim {
 namespace {
 
-std::string now_iso8601() {
-  auto now = std::chrono::system_clock::now();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string iso8601(int64_t epoch_ms) {
+  const int ms = static_cast<int>(epoch_ms % 1000);
+  std::time_t t = static_cast<std::time_t>(epoch_ms / 1000);
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
   return buf;
 }
 
@@ -23,8 +28,16 @@ std::string key(const std::string& type, const std::string& id) { return type + 
 
 }  // namespace
 
+std::string RecordStore::stamp() {
+  // Strictly increasing, a millisecond apart at least: two writes in one
+  // millisecond must still be told apart by "lastModifiedDate > T".
+  last_stamp_ms_ = std::max(now_ms(), last_stamp_ms_ + 1);
+  return iso8601(last_stamp_ms_);
+}
+
 void RecordStore::upsert_master(const std::string& kind, MasterRecord record) {
   std::lock_guard lock(mutex_);
+  record.last_modified = stamp();
   std::string id = record.id;
   master_[kind][id] = std::move(record);
 }
@@ -85,7 +98,8 @@ CreateResult RecordStore::create(const std::string& type, const std::string& ext
   record.id = std::to_string(next_id_++);
   record.external_id = external_id;
   record.tran_id = tran_id_prefix + std::to_string(++tran_numbers_[type]);
-  record.created_at = now_iso8601();
+  record.created_at = stamp();
+  record.last_modified = record.created_at;
   record.body = body;
   size_t index = records_.size();
   records_.push_back(record);
@@ -93,6 +107,15 @@ CreateResult RecordStore::create(const std::string& type, const std::string& ext
   if (!external_id.empty()) by_external_id_.emplace(key(type, external_id), index);  // keeps the first
   result.record = std::move(record);
   return result;
+}
+
+bool RecordStore::update(const std::string& type, const std::string& id, const std::string& body) {
+  std::lock_guard lock(mutex_);
+  auto it = by_id_.find(key(type, id));
+  if (it == by_id_.end()) return false;
+  records_[it->second].body = body;
+  records_[it->second].last_modified = stamp();
+  return true;
 }
 
 std::optional<StoredRecord> RecordStore::find(const std::string& type, const std::string& id) const {

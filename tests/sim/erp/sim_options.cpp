@@ -27,7 +27,9 @@ std::vector<sim::Flag> settings(SimOptions& o) {
       sim::text_flag("bind", "ADDR", "address to listen on (default 127.0.0.1)", o.bind),
       int_flag("port", "N", "port to listen on; 0 = any free port (default 0)", 0, 65535, o.port),
       sim::text_flag("port-file", "PATH", "write the bound port here once listening", o.port_file),
-      sim::text_flag("account", "ID", "NetSuite account id (default 1234567)", o.account),
+      sim::text_flag("account", "ID",
+                     "NetSuite account id, the realm TBA requests must name, e.g. 1234567_SB1 (default 1234567)",
+                     o.account),
       int_flag("concurrency-limit", "N",
                "record/query requests served at once; more get 429 (default 15; 0 = unlimited)", 0, 100000,
                o.concurrency_limit),
@@ -37,6 +39,13 @@ std::vector<sim::Flag> settings(SimOptions& o) {
                        "accept a reused externalId instead of DUP_RCRD, so audits can see duplicates",
                        [&o] { o.unique_external_id = false; }),
       sim::text_flag("bearer", "TOKEN", "require 'Authorization: Bearer TOKEN' on record/query requests", o.bearer),
+      sim::text_flag("tba-consumer-key", "KEY",
+                     "require NetSuite TBA (OAuth 1.0a HMAC-SHA256) on record/query requests; with --bearer, either "
+                     "is accepted",
+                     o.tba_consumer_key),
+      sim::text_flag("tba-consumer-secret", "SECRET", "TBA consumer secret", o.tba_consumer_secret),
+      sim::text_flag("tba-token", "ID", "TBA token id", o.tba_token),
+      sim::text_flag("tba-token-secret", "SECRET", "TBA token secret", o.tba_token_secret),
       int_flag("seed-items", "N",
                "inventory items SKU-0001..SKU-N with ids 1000+n, plus locations 1,2,6 and account 1 (default 500)",
                0, 1000000, o.seed_items),
@@ -48,7 +57,16 @@ std::vector<sim::Flag> settings(SimOptions& o) {
 }  // namespace
 
 ParsedOptions parse_options(const std::vector<std::string>& args) {
-  return sim::parse_settings<ParsedOptions>(args, settings);
+  ParsedOptions parsed = sim::parse_settings<ParsedOptions>(args, settings);
+  const SimOptions& o = parsed.options;
+  const bool any_tba = !o.tba_consumer_key.empty() || !o.tba_consumer_secret.empty() || !o.tba_token.empty() ||
+                       !o.tba_token_secret.empty();
+  const bool all_tba = !o.tba_consumer_key.empty() && !o.tba_consumer_secret.empty() && !o.tba_token.empty() &&
+                       !o.tba_token_secret.empty();
+  if (parsed.error.empty() && any_tba && !all_tba)
+    parsed.error = "--tba-consumer-key, --tba-consumer-secret, --tba-token and --tba-token-secret go together";
+  if (parsed.error.empty() && any_tba && o.account.empty()) parsed.error = "--account must be set for TBA (the realm)";
+  return parsed;
 }
 
 std::string usage() {

@@ -12,12 +12,18 @@ struct SimOptions {
   std::string bind = "127.0.0.1";
   int port = 0;                       // 0 = any free port
   std::string port_file;              // written once listening ("" = none)
-  std::string account = "1234567";    // NetSuite account id; informational
+  std::string account = "1234567";    // NetSuite account id; the realm TBA requests must name
   int concurrency_limit = 15;         // record/query requests served at once; 0 = unlimited
   int latency_ms = 0;                 // added to every record/query request
   int retry_after_s = 1;              // Retry-After on every 429
   bool unique_external_id = true;     // false: accept a reused externalId (audits then see duplicates)
-  std::string bearer;                 // "" = no authentication
+  std::string bearer;                 // "" = no bearer token accepted
+  // NetSuite TBA (OAuth 1.0a, HMAC-SHA256): all four or none. With the key set,
+  // record/query requests need a valid signature (or the bearer token, if set).
+  std::string tba_consumer_key;
+  std::string tba_consumer_secret;
+  std::string tba_token;
+  std::string tba_token_secret;
   int seed_items = 500;               // SKU-0001..SKU-N, internal ids 1000+n
   int server_threads = 64;            // more than any limit, so excess requests arrive and get 429
   bool help = false;

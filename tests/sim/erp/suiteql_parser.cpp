@@ -46,6 +46,12 @@ std::string tokenize(const std::string& text, std::vector<Token>* tokens) {
         value += text[i++];
       }
       tokens->push_back({TokenKind::kString, value});
+    } else if (c == '<' || c == '>' || c == '!') {
+      std::string op(1, static_cast<char>(c));
+      ++i;
+      if (i < text.size() && (text[i] == '=' || (c == '<' && text[i] == '>'))) op += text[i++];
+      if (op == "!") return "unexpected character '!'";
+      tokens->push_back({TokenKind::kSymbol, op == "!=" ? "<>" : op});
     } else if (c == ',' || c == '(' || c == ')' || c == '=' || c == '*') {
       tokens->push_back({TokenKind::kSymbol, std::string(1, static_cast<char>(c))});
       ++i;
@@ -81,6 +87,17 @@ class Parser {
         query->conditions.push_back(std::move(condition));
       } while (take_word("and"));
     }
+    if (take_word("order")) {
+      if (!take_word("by")) return "expected BY after ORDER";
+      do {
+        SuiteQlOrder order;
+        if (peek().kind != TokenKind::kWord || is_keyword(peek().text)) return "expected a column name in ORDER BY";
+        order.column = next().text;
+        if (take_word("desc")) order.descending = true;
+        else take_word("asc");
+        query->order_by.push_back(order);
+      } while (take_symbol(","));
+    }
     if (peek().kind != TokenKind::kEnd) return "unsupported clause at '" + peek().text + "'";
     return "";
   }
@@ -89,12 +106,15 @@ class Parser {
   std::string parse_condition(SuiteQlCondition* condition) {
     if (peek().kind != TokenKind::kWord || is_keyword(peek().text)) return "expected a column name in WHERE";
     condition->column = next().text;
-    if (take_symbol("=")) {
-      if (!is_literal(peek())) return "expected a literal after =";
+    for (const char* op : {"=", ">", ">=", "<", "<=", "<>"}) {
+      if (!take_symbol(op)) continue;
+      if (!is_literal(peek())) return std::string("expected a literal after ") + op;
+      condition->op = op;
       condition->values.push_back(next().text);
       return "";
     }
-    if (!take_word("in")) return "only = and IN are supported in WHERE";
+    if (!take_word("in")) return "only =, <>, <, <=, >, >= and IN are supported in WHERE";
+    condition->op = "in";
     if (!take_symbol("(")) return "expected ( after IN";
     do {
       if (!is_literal(peek())) return "expected a literal in IN (...)";
@@ -106,7 +126,8 @@ class Parser {
 
   static bool is_keyword(const std::string& word) {
     return word == "select" || word == "from" || word == "where" || word == "and" || word == "in" ||
-           word == "or" || word == "order" || word == "by" || word == "not";
+           word == "or" || word == "order" || word == "by" || word == "not" || word == "asc" || word == "desc" ||
+           word == "group" || word == "join" || word == "on";
   }
   static bool is_literal(const Token& t) { return t.kind == TokenKind::kString || t.kind == TokenKind::kNumber; }
 

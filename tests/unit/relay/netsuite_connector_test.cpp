@@ -1,17 +1,24 @@
 // NetSuiteConnector: the requests NetSuite receives and how its answers become
 // outcomes. FakeHttpClient answers as NetSuite's REST record API and SuiteQL
-// do (shared/reference/netsuite-rest.md).
+// do (shared/reference/netsuite-rest.md). The TBA tests at the end post to
+// the ERP simulator over loopback, which checks every signature for real.
+#include <csignal>
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "platform/core/json.h"
 #include "platform/core/log.h"
 #include "platform/http/http.h"
+#include "platform/http/oauth1.h"
+#include "relay/erp_auth.h"
 #include "relay/netsuite_connector.h"
 #include "tests/unit/relay/relay_fixtures.h"
+
+#include "erp_simulator.h"
 
 #include <CppUTest/TestHarness.h>
 
@@ -89,7 +96,7 @@ TEST_GROUP(NetSuiteConnector) {
     log::set_level(log::Level::kError);
     http = std::make_unique<FakeHttpClient>([this](const ClientRequest& r) { return ns.answer(r); });
     options.base_url = kBase;
-    options.bearer_token = "tok-123";
+    options.auth = std::make_shared<BearerAuth>("tok-123");
     options.adjustment_account = "58";
     options.location_map = {{"WH1", "6"}, {"WH2", "7"}};
     connector = std::make_unique<NetSuiteConnector>(*http, options);
@@ -276,4 +283,104 @@ TEST(NetSuiteConnector, ParsesTheLocationMap) {
   STRCMP_CONTAINS("WH1", bad.message().c_str());
   CHECK(parse_location_map("", &m).ok());
   LONGS_EQUAL(0, m.size());
+}
+
+TEST(NetSuiteConnector, WithoutAuthNoAuthorizationHeaderIsSent) {
+  options.auth = nullptr;
+  reconfigure();
+  connector->post(adjustment("site-a", 1, "adj-1", "K"));
+  for (const ClientRequest& r : http->requests()) STRCMP_EQUAL("", header_value(r.headers, "Authorization").c_str());
+}
+
+TEST(NetSuiteConnector, WithTbaEveryRequestIsSignedForItsOwnMethodAndUrl) {
+  const OAuth1Credentials creds{"ck_7f3a9c", "cs_secret_91b2", "tk_51e0aa", "ts_secret_c4d8", "1234567"};
+  int n = 0;
+  options.auth = std::make_shared<TbaAuth>(creds, [&n] { return OAuth1Stamp{"nonce-" + std::to_string(++n), 1764173000}; });
+  reconfigure();
+  connector->post(adjustment("site-a", 1, "adj-1", "K"));
+  connector->find(adjustment("site-a", 1, "adj-1", "K"));
+  std::vector<ClientRequest> all = http->requests();
+  LONGS_EQUAL(3, all.size());  // SuiteQL, create, lookup
+  for (size_t i = 0; i < all.size(); ++i) {
+    Result<OAuth1Signature> expected =
+        oauth1_sign(creds, all[i].method, all[i].url, {"nonce-" + std::to_string(i + 1), 1764173000});
+    CHECK(expected.ok());
+    STRCMP_EQUAL(expected->authorization.c_str(), header_value(all[i].headers, "Authorization").c_str());
+  }
+}
+
+TEST(NetSuiteConnector, TheDefaultTbaSignerUsesAFreshNonceEachRequest) {
+  options.auth = std::make_shared<TbaAuth>(OAuth1Credentials{"ck", "cs", "tk", "ts", "1234567"});
+  reconfigure();
+  connector->post(adjustment("site-a", 1, "adj-1", "K"));
+  connector->find(adjustment("site-a", 1, "adj-1", "K"));
+  std::set<std::string> nonces;
+  for (const ClientRequest& r : http->requests()) {
+    Result<OAuth1Header> h = parse_oauth1_header(header_value(r.headers, "Authorization"));
+    CHECK(h.ok());
+    CHECK(h->param("oauth_nonce").size() >= 20);
+    nonces.insert(h->param("oauth_nonce"));
+  }
+  LONGS_EQUAL(3, nonces.size());
+}
+
+// The connector against the ERP simulator started with TBA flags, over real HTTP.
+TEST_GROUP(NetSuiteConnectorTba) {
+  const OAuth1Credentials creds{"ck_relay", "cs_relay_secret", "tk_relay", "ts_relay_secret", "1234567_SB1"};
+  std::unique_ptr<erpsim::ErpSimulator> sim;
+  std::unique_ptr<HttpClient> http = make_poco_http_client();
+
+  void setup() override {
+    log::set_level(log::Level::kError);
+    std::signal(SIGPIPE, SIG_IGN);
+    erpsim::ParsedOptions parsed = erpsim::parse_options(
+        {"--account", "1234567_SB1", "--tba-consumer-key", "ck_relay", "--tba-consumer-secret", "cs_relay_secret",
+         "--tba-token", "tk_relay", "--tba-token-secret", "ts_relay_secret", "--seed-items", "20"});
+    STRCMP_EQUAL("", parsed.error.c_str());
+    sim = std::make_unique<erpsim::ErpSimulator>(parsed.options);
+    std::string error = sim->start();
+    STRCMP_EQUAL("", error.c_str());
+  }
+  void teardown() override { sim.reset(); }
+
+  NetSuiteConnector connector_with(const OAuth1Credentials& c) {
+    NetSuiteOptions o;
+    o.base_url = sim->url();
+    o.auth = std::make_shared<TbaAuth>(c);
+    o.timeout = Millis(5000);
+    o.location_map = {{"WH1", "6"}};
+    return NetSuiteConnector(*http, o);
+  }
+};
+
+TEST(NetSuiteConnectorTba, RecordsAreCreatedInTheErpWithSignedRequests) {
+  NetSuiteConnector connector = connector_with(creds);
+  const v1::Event e = adjustment("site-a", 1, "site-a.adj.1", "K", "SKU-0001", -3, "WH1");
+  ErpOutcome posted = connector.post(e);
+  CHECK_TEXT(posted.kind == ErpOutcome::Kind::kPosted, posted.reason.c_str());
+  CHECK(!posted.erp_id.empty());
+
+  auto records = sim->store().ledger("inventoryAdjustment", "");
+  LONGS_EQUAL(1, records.size());
+  STRCMP_EQUAL("site-a.adj.1", records[0].external_id.c_str());
+
+  // The lookup after an ambiguous failure is signed too, and finds it.
+  ErpOutcome found = connector.find(e);
+  CHECK_TEXT(found.kind == ErpOutcome::Kind::kPosted, found.reason.c_str());
+  STRCMP_EQUAL(posted.erp_id.c_str(), found.erp_id.c_str());
+  CHECK(connector.post(adjustment("site-a", 2, "site-a.adj.2", "K", "SKU-0002", 5, "WH1")).kind ==
+        ErpOutcome::Kind::kPosted);
+  LONGS_EQUAL(2, sim->store().ledger("inventoryAdjustment", "").size());
+}
+
+TEST(NetSuiteConnectorTba, AWrongTokenSecretIsRefusedAndRetriedNothingIsCreated) {
+  OAuth1Credentials wrong = creds;
+  wrong.token_secret = "not-the-secret";
+  NetSuiteConnector connector = connector_with(wrong);
+  ErpOutcome o = connector.post(adjustment("site-a", 1, "site-a.adj.1", "K", "SKU-0001", -3, "WH1"));
+  CHECK(o.kind == ErpOutcome::Kind::kRetry);
+  CHECK_FALSE(o.ambiguous);
+  STRCMP_CONTAINS("401", o.reason.c_str());
+  STRCMP_CONTAINS("Invalid login attempt", o.reason.c_str());
+  LONGS_EQUAL(0, sim->store().ledger("inventoryAdjustment", "").size());
 }

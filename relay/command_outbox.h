@@ -1,0 +1,72 @@
+// CommandOutbox: the relay's durable queue of commands for each site (the
+// downlink), kept until the site's agent acknowledges them.
+//
+// enqueue() gives a command the next seq of its site's stream and commits it
+// (fsync) before returning; a command_id seen before is not queued twice, so
+// an ERP change read twice makes one command. ack() frees every command of
+// the site with seq <= the agent's acked_through_seq for the outbox's epoch.
+// The epoch names one life of the outbox: a relay whose ledger was rebuilt
+// starts a new stream at seq 1, which the agent treats as new.
+// Thread-safety: all methods may be called from any thread.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "platform/core/clock.h"
+#include "platform/core/status.h"
+#include "platform/store/group_commit.h"
+#include "platform/store/kv_store.h"
+#include "stockbridge/v1/wire.h"
+
+namespace sb::relay {
+
+struct OutboxSiteStats {
+  uint64_t next_seq = 1;          // seq the next command will get
+  uint64_t acked_through = 0;     // the agent has journaled everything <= this
+  uint64_t waiting = 0;           // queued, not yet acknowledged
+  int64_t oldest_waiting_ms = 0;  // when the oldest waiting command was queued, 0 when none
+  uint64_t applied = 0;           // outcomes reported by the agent since start
+  uint64_t held = 0;
+};
+
+class CommandOutbox {
+ public:
+  static Result<std::unique_ptr<CommandOutbox>> open(KvStore& store, GroupCommitter& committer, const Clock& clock);
+
+  // Queues `command` for `site` (site_id, seq and issued_at are set here).
+  // Returns the seq, or the seq it had when its command_id was queued before.
+  Result<uint64_t> enqueue(const std::string& site, v1::Command command);
+  // Up to `max` unacknowledged commands of `site`, ascending seq.
+  Result<std::vector<v1::Command>> unacked(const std::string& site, size_t max) const;
+  // Frees `site`'s commands with seq <= through; an ack for another epoch is ignored.
+  Status ack(const std::string& site, const std::string& epoch, uint64_t through);
+  void record_outcomes(const std::string& site, const v1::DownlinkAck& ack);
+
+  const std::string& epoch() const { return epoch_; }
+  std::vector<std::string> sites() const;  // every site that ever had a command
+  OutboxSiteStats stats(const std::string& site) const;
+  // Outcomes the agents reported, newest first (the last 200 across sites).
+  std::vector<std::pair<std::string, v1::CommandOutcome>> recent_outcomes() const;
+
+ private:
+  CommandOutbox(KvStore& store, GroupCommitter& committer, const Clock& clock)
+      : store_(store), committer_(committer), clock_(clock) {}
+  Status init();
+
+  KvStore& store_;
+  GroupCommitter& committer_;
+  const Clock& clock_;
+  TableId commands_{}, ids_{}, meta_{};
+  std::string epoch_;
+  mutable std::mutex mu_;
+  std::map<std::string, OutboxSiteStats> counts_;  // applied / held since start
+  std::deque<std::pair<std::string, v1::CommandOutcome>> recent_;
+};
+
+}  // namespace sb::relay
