@@ -1,73 +1,15 @@
 #include "relay/netsuite_connector.h"
 
+#include "relay/netsuite_wire.h"
+
 #include <cstdlib>
 
 #include "platform/core/json.h"
 #include "platform/core/log.h"
 
 namespace sb::relay {
-namespace {
 
-constexpr char kRecordBase[] = "/services/rest/record/v1";
-constexpr char kSuiteQl[] = "/services/rest/query/v1/suiteql";
-
-// At most `max` bytes of s, never cutting a UTF-8 character (a reason must stay
-// valid UTF-8 to travel in a protobuf string).
-std::string utf8_prefix(const std::string& s, size_t max) {
-  if (s.size() <= max) return s;
-  size_t n = max;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  return s.substr(0, n);
-}
-
-struct NetSuiteError {
-  std::string code;
-  std::string detail;
-  std::string path;
-};
-
-// The first entry of NetSuite's o:errorDetails, or the title when there is none.
-NetSuiteError parse_error(const std::string& body) {
-  NetSuiteError e;
-  Result<Json> j = Json::parse(body);
-  if (!j.ok() || !j->is_object()) {
-    e.detail = utf8_prefix(body, 200);
-    return e;
-  }
-  e.detail = j->get_string("title");
-  if (const Json* details = j->find("o:errorDetails"); details && details->is_array() && !details->items().empty()) {
-    const Json& d = details->items().front();
-    e.code = d.get_string("o:errorCode");
-    e.detail = d.get_string("detail", e.detail);
-    e.path = d.get_string("o:errorPath");
-  }
-  return e;
-}
-
-std::string describe(const NetSuiteError& e) {
-  std::string s = e.detail.empty() ? "the ERP refused the record" : e.detail;
-  if (!e.code.empty()) s += " (" + e.code + (e.path.empty() ? "" : " at " + e.path) + ")";
-  return s;
-}
-
-// The record id at the end of a Location header.
-std::string id_from_location(const std::string& location) {
-  auto slash = location.find_last_of('/');
-  return slash == std::string::npos ? location : location.substr(slash + 1);
-}
-
-std::string suiteql_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    out += c;
-    if (c == '\'') out += '\'';
-  }
-  return out + "'";
-}
-
-std::string tran_date(int64_t ms) { return format_iso8601(ms).substr(0, 10); }
-
-}  // namespace
+using namespace netsuite;
 
 Status parse_location_map(const std::string& text, std::map<std::string, std::string>* out) {
   out->clear();
@@ -165,15 +107,34 @@ ErpOutcome NetSuiteConnector::resolve_item(const std::string& sku) {
   return ErpOutcome::rejected("SKU " + sku + " is not an item in the ERP (UNKNOWN_SKU)");
 }
 
+std::string NetSuiteConnector::location_for(const std::string& warehouse) const {
+  if (auto it = options_.location_map.find(warehouse); it != options_.location_map.end()) return it->second;
+  return options_.default_location;
+}
+
 ErpOutcome NetSuiteConnector::post(const v1::Event& e) {
-  if (!e.has_stock_adjustment()) {
-    const char* kind = e.has_shipment() ? "Shipment" : e.has_goods_receipt() ? "GoodsReceipt"
-                     : e.has_return_receipt() ? "ReturnReceipt" : e.has_inventory_snapshot() ? "InventorySnapshot" : "this kind of";
-    return ErpOutcome::rejected(std::string("this connector cannot post ") + kind + " events yet; held until it can");
+  // A transaction refused because the order no longer has room for it may be
+  // refused because of itself: an earlier attempt landed (its answer was
+  // lost). Then it is posted, not held.
+  auto unless_already_there = [&](ErpOutcome o) {
+    if (o.kind != ErpOutcome::Kind::kRejected) return o;
+    ErpOutcome found = find(e);
+    return found.kind == ErpOutcome::Kind::kPosted ? found : o;
+  };
+  switch (e.body_case()) {
+    case v1::Event::kStockAdjustment: return post_adjustment(e);
+    case v1::Event::kShipment: return unless_already_there(post_fulfilment(e));
+    case v1::Event::kGoodsReceipt: return unless_already_there(post_goods_receipt(e));
+    case v1::Event::kReturnReceipt: return unless_already_there(post_return(e));
+    case v1::Event::kInventorySnapshot:
+      return ErpOutcome::rejected("InventorySnapshot events are for reconciliation and are not posted; held until the reconciliation reads them");
+    default: return ErpOutcome::rejected("the event has no body this connector can post");
   }
+}
+
+ErpOutcome NetSuiteConnector::post_adjustment(const v1::Event& e) {
   const v1::StockAdjustment& a = e.stock_adjustment();
-  std::string location = options_.default_location;
-  if (auto it = options_.location_map.find(a.warehouse()); it != options_.location_map.end()) location = it->second;
+  std::string location = location_for(a.warehouse());
   if (location.empty()) {
     return ErpOutcome::rejected("warehouse " + a.warehouse() +
                                 " has no ERP location in erp.location_map (UNMAPPED_LOCATION)");
@@ -201,8 +162,13 @@ ErpOutcome NetSuiteConnector::post(const v1::Event& e) {
   body.set("memo", Json::string(memo));
   Json& inventory = body.set("inventory", Json::object());
   inventory.set("items", Json::array()).push(std::move(line));
+  return create(std::string(kRecordBase) + "/inventoryAdjustment", body, "inventoryAdjustment", e.event_id(),
+                "posting inventory adjustment");
+}
 
-  ClientRequest req = request("POST", std::string(kRecordBase) + "/inventoryAdjustment");
+ErpOutcome NetSuiteConnector::create(const std::string& path, const Json& body, const std::string& record_type,
+                                     const std::string& external_id, const std::string& what) {
+  ClientRequest req = request("POST", path);
   req.body = body.dump();
   Result<HttpResponse> r = http_.send(req);
   if (r.ok() && (r->status == 204 || r->status == 200 || r->status == 201)) {
@@ -214,7 +180,7 @@ ErpOutcome NetSuiteConnector::post(const v1::Event& e) {
     if (id.empty()) {
       // Created, but the answer did not say which record: read it back. Until
       // that works the record must be treated as possibly there (look up first).
-      ErpOutcome found = find(e);
+      ErpOutcome found = find_record(record_type, external_id);
       if (found.kind == ErpOutcome::Kind::kPosted) return found;
       return ErpOutcome::retry("the ERP accepted the record but did not name it, and it cannot be read back yet", true);
     }
@@ -222,16 +188,15 @@ ErpOutcome NetSuiteConnector::post(const v1::Event& e) {
   }
   if (r.ok() && r->status == 400 && parse_error(r->body).code == "DUP_RCRD") {
     // The ERP already holds a record with this external id: an earlier attempt landed.
-    ErpOutcome found = find(e);
+    ErpOutcome found = find_record(record_type, external_id);
     if (found.kind == ErpOutcome::Kind::kPosted) return found;
     return ErpOutcome::retry("the ERP reports a duplicate external id but the record cannot be read yet", true);
   }
-  return classify_failure(r, "posting inventory adjustment");
+  return classify_failure(r, what);
 }
 
-ErpOutcome NetSuiteConnector::find(const v1::Event& e) {
-  ClientRequest req =
-      request("GET", std::string(kRecordBase) + "/inventoryAdjustment/eid:" + url_encode(e.event_id()));
+ErpOutcome NetSuiteConnector::find_record(const std::string& record_type, const std::string& external_id) {
+  ClientRequest req = request("GET", std::string(kRecordBase) + "/" + record_type + "/eid:" + url_encode(external_id));
   Result<HttpResponse> r = http_.send(req);
   if (r.ok() && r->status == 200) {
     Result<Json> j = Json::parse(r->body);
@@ -240,10 +205,20 @@ ErpOutcome NetSuiteConnector::find(const v1::Event& e) {
     return ErpOutcome::retry("the ERP's answer to a lookup has no id", false);
   }
   if (r.ok() && r->status == 404) return ErpOutcome::not_found();
-  ErpOutcome o = classify_failure(r, "looking up " + e.event_id());
+  ErpOutcome o = classify_failure(r, "looking up " + external_id);
   if (o.kind == ErpOutcome::Kind::kRejected) o = ErpOutcome::retry(o.reason, false);
   o.ambiguous = false;
   return o;
+}
+
+ErpOutcome NetSuiteConnector::find(const v1::Event& e) {
+  switch (e.body_case()) {
+    case v1::Event::kShipment: return find_record("itemFulfillment", e.event_id());
+    case v1::Event::kGoodsReceipt: return find_record("itemReceipt", e.event_id());
+    // A return is done when its credit memo exists; a receipt alone is found again by post().
+    case v1::Event::kReturnReceipt: return find_record("creditMemo", e.event_id() + ":credit");
+    default: return find_record("inventoryAdjustment", e.event_id());
+  }
 }
 
 }  // namespace sb::relay

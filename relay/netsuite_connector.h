@@ -3,7 +3,14 @@
 //
 // StockAdjustment -> POST /services/rest/record/v1/inventoryAdjustment with
 // externalId = event_id; success is 204 + Location naming the new record.
-// find() reads GET .../inventoryAdjustment/eid:{event_id}. Items are referred
+// Shipment -> POST /salesOrder/{id}/!transform/itemFulfillment, one per
+// shipment: the shipped lines by orderLine, every other open line sent with
+// itemReceive:false so it stays open; shipMethod from the ERP's ship items
+// (carrier and service); packages with tracking numbers.
+// GoodsReceipt -> POST /purchaseOrder/{id}/!transform/itemReceipt.
+// ReturnReceipt -> itemReceipt on the return authorisation, then its
+// creditMemo (externalId {event_id}:credit), the inspection dispositions in the memo.
+// find() reads GET .../{record}/eid:{event_id} (for a return, the credit memo). Items are referred
 // to by internal id, resolved from the SKU through SuiteQL
 // (SELECT id, itemid, isinactive FROM item WHERE itemid = '...') and cached.
 // Warehouses map to ERP locations through the configured location map.
@@ -19,6 +26,9 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
+
+#include "platform/core/json.h"
 
 #include "platform/http/http.h"
 #include "relay/erp_auth.h"
@@ -47,6 +57,15 @@ class NetSuiteConnector final : public ErpConnector {
   ErpOutcome find(const v1::Event& event) override;
   std::string name() const override { return "netsuite"; }
 
+  // A line of an order's item sublist, as the ERP holds it now.
+  struct OrderLine {
+    std::string order_line;
+    std::string sku;       // item refName
+    int64_t quantity = 0;
+    int64_t done = 0;      // quantityFulfilled / quantityReceived
+    std::string location;  // line location id, "" when none
+  };
+
  private:
   struct Item {
     std::string id;
@@ -54,6 +73,20 @@ class NetSuiteConnector final : public ErpConnector {
   };
   // kPosted with the item's internal id in erp_id, or rejected/retry.
   ErpOutcome resolve_item(const std::string& sku);
+  // POSTs body to path (a record, or a transform of one); 2xx is posted with the
+  // id from Location; DUP_RCRD means an earlier attempt landed: looked up.
+  ErpOutcome create(const std::string& path, const Json& body, const std::string& record_type,
+                    const std::string& external_id, const std::string& what);
+  ErpOutcome find_record(const std::string& record_type, const std::string& external_id);
+  ErpOutcome post_adjustment(const v1::Event& e);
+  ErpOutcome post_fulfilment(const v1::Event& e);  // netsuite_transactions.cpp
+  ErpOutcome post_goods_receipt(const v1::Event& e);
+  ErpOutcome post_return(const v1::Event& e);
+  // The order's lines (GET /{type}/{id}/item), or the outcome that stops the posting.
+  ErpOutcome order_lines(const std::string& type, const std::string& id, std::vector<OrderLine>* out);
+  // The ship item for a carrier and service (kPosted with its id), from the ERP's carrier master.
+  ErpOutcome ship_method(const std::string& carrier, const std::string& service);
+  std::string location_for(const std::string& warehouse) const;
   ClientRequest request(const std::string& method, const std::string& path) const;
   ErpOutcome classify_failure(const Result<HttpResponse>& r, const std::string& what) const;
 
@@ -61,6 +94,7 @@ class NetSuiteConnector final : public ErpConnector {
   NetSuiteOptions options_;
   std::mutex mu_;
   std::map<std::string, Item> items_;
+  std::map<std::string, std::string> ship_methods_;  // "carrier/service" -> ship item id
 };
 
 }  // namespace sb::relay

@@ -1,0 +1,147 @@
+// Order to cash through every process: the ERP simulator holds a sales order,
+// a purchase order and a return authorisation; they are released to the site
+// (through the broker, as the relay's downlink does), Clarus works them --
+// the order dispatched in several partial shipments -- and the relay posts
+// what happened: one item fulfilment per shipment with its lines and tracking,
+// the item receipt of the PO, the return's item receipt and credit memo.
+// Asserts on what the ERP then holds.
+#include <map>
+#include <string>
+
+#include "tests/e2e/clarus_flow.h"
+
+#include <CppUTest/TestHarness.h>
+
+using namespace sb;
+using namespace sb::e2e;
+
+namespace {
+
+constexpr char kErpSeed[] = R"({
+ "salesOrders":[{"externalId":"SO-7001","location":"1","shipMethod":"9001","custbody_released_to_wms":true,
+   "lines":[{"line":1,"item":"1003","quantity":6,"location":"1"},{"line":2,"item":"1004","quantity":3,"location":"1"}]}],
+ "purchaseOrders":[{"externalId":"PO-7001","location":"1","lines":[{"line":1,"item":"1005","quantity":12}]}],
+ "returnAuthorizations":[{"externalId":"RMA-7001","location":"1","lines":[{"line":1,"item":"1006","quantity":2,"rate":9.5}]}]})";
+
+// Internal ids of the ERP's records of a type, by external id.
+std::map<std::string, std::string> erp_ids(Stack& stack, const std::string& type) {
+  std::map<std::string, std::string> out;
+  Result<Json> ledger = stack.get_json(stack.erp_url() + "/_sim/ledger?type=" + type);
+  CHECK_TRUE_TEXT(ledger.ok(), ledger.status().to_string().c_str());
+  for (const Json& r : ledger->find("records")->items()) out[r.get_string("externalId")] = r.get_string("id");
+  return out;
+}
+
+std::vector<Json> erp_records(Stack& stack, const std::string& type) {
+  Result<Json> ledger = stack.get_json(stack.erp_url() + "/_sim/ledger?type=" + type);
+  CHECK_TRUE(ledger.ok());
+  return ledger->find("records")->items();
+}
+
+}  // namespace
+
+TEST_GROUP(OrderToCash) {};
+
+TEST(OrderToCash, PartialShipmentsReceiptsAndAReturnReachTheErpAsTheyHappened) {
+  StackOptions o = clarus_options(true);
+  o.erp_unique_external_id = true;
+  Stack stack(o);
+  Status s = stack.start();
+  CHECK_TRUE_TEXT(s.ok(), s.to_string().c_str());
+  ClientRequest seed;
+  seed.method = "POST";
+  seed.url = stack.erp_url() + "/_sim/seed";
+  seed.body = kErpSeed;
+  Result<HttpResponse> seeded = stack.http().send(seed);
+  CHECK_TRUE(seeded.ok() && seeded->status == 200);
+  const std::string so = erp_ids(stack, "salesOrder")["SO-7001"];
+  const std::string po = erp_ids(stack, "purchaseOrder")["PO-7001"];
+  const std::string rma = erp_ids(stack, "returnAuthorization")["RMA-7001"];
+  CHECK_TRUE(!so.empty() && !po.empty() && !rma.empty());
+
+  // Released to the site with the ERP's own ids and order lines.
+  ErpCommands erp(stack.broker().uri(), "site-1");
+  CHECK_TRUE(erp.start().ok());
+  v1::Command order = ErpCommands::order("SO-7001", Lines{{sku(3), 6}, {sku(4), 3}});
+  order.mutable_sales_order_release()->set_erp_order_id(so);
+  v1::Command purchase = ErpCommands::purchase_order("PO-7001", Lines{{sku(5), 12}});
+  purchase.mutable_purchase_order_release()->set_erp_po_id(po);
+  v1::Command ret = ErpCommands::return_authorisation("RMA-7001", Lines{{sku(6), 2}});
+  ret.mutable_return_authorisation()->set_erp_return_id(rma);
+  erp.send(order);
+  erp.send(purchase);
+  erp.send(ret);
+  CHECK_TRUE(testing::wait_until(
+      [&] {
+        if (erp.acked_through() < 3) erp.resend();
+        auto out = erp.outcomes();
+        return out.size() == 3;
+      },
+      Millis(30'000), Millis(250)));
+  for (auto& [id, out] : erp.outcomes()) CHECK_EQUAL_TEXT(v1::CommandOutcome::APPLIED, out.kind(), out.reason().c_str());
+
+  // The warehouse ships part of the order at a time, and receives exactly what was expected.
+  CHECK_TRUE(stack.clarus_post("/_sim/warehouse", R"({"partial_dispatch_rate":1,"under_receipt_rate":0,"over_receipt_rate":0})").ok());
+  Json state;
+  for (int i = 0; i < 100; ++i) {
+    CHECK_TRUE(stack.clarus_post("/_sim/warehouse/step", R"({"steps":1,"only":["dispatch","receive","return"]})").ok());
+    state = stack.clarus_state().value();
+    if (all_settled(state)) break;
+  }
+  CHECK_TRUE(all_settled(state));
+  const size_t shipments = list(state, "shipments")->items().size();
+  CHECK_TRUE_TEXT(shipments >= 2, state.find("shipments")->dump().c_str());
+
+  // Every fact posted: a fulfilment per shipment, the PO's receipt, the return's receipt and credit.
+  bool posted = testing::wait_until(
+      [&] {
+        return erp_records(stack, "itemFulfillment").size() == shipments && erp_records(stack, "itemReceipt").size() == 2 &&
+               erp_records(stack, "creditMemo").size() == 1;
+      },
+      Millis(60'000), Millis(500));
+  CHECK_TRUE_TEXT(posted, stack.logs(60).c_str());
+
+  // The fulfilments carry the lines Clarus shipped and each shipment's tracking number.
+  std::map<int64_t, int64_t> shipped;  // orderLine -> quantity over all fulfilments
+  std::set<std::string> tracking;
+  for (const Json& f : erp_records(stack, "itemFulfillment")) {
+    const Json& body = *f.find("body");
+    STRCMP_EQUAL("9001", body.find("shipMethod")->get_string("id").c_str());
+    for (const Json& p : body.find("packageList")->find("package")->items()) tracking.insert(p.get_string("packageTrackingNumber"));
+    for (const Json& l : body.find("item")->find("items")->items()) {
+      if (!l.find("itemReceive")->as_bool()) continue;
+      int64_t line = 0, qty = 0;
+      l.find("orderLine")->as_int64(&line);
+      l.find("quantity")->as_int64(&qty);
+      shipped[line] += qty;
+    }
+  }
+  std::map<int64_t, int64_t> clarus_shipped;
+  std::set<std::string> clarus_tracking;
+  for (const Json& sh : list(state, "shipments")->items()) {
+    const Json* packages = sh.find("packages");
+    if (packages && !packages->items().empty()) {
+      for (const Json& p : packages->items()) clarus_tracking.insert(p.get_string("tracking_number"));
+    } else {
+      clarus_tracking.insert(sh.get_string("tracking_number"));
+    }
+    for (const Json& l : sh.find("lines")->items()) {
+      int64_t qty = 0;
+      l.find("quantity")->as_int64(&qty);
+      clarus_shipped[std::atoll(l.get_string("alt_line_reference").c_str())] += qty;
+    }
+  }
+  CHECK_TRUE(shipped == clarus_shipped);
+  CHECK_TRUE(tracking == clarus_tracking);  // every parcel's tracking number, none invented
+  // The order in the ERP says as much, and nothing more was posted.
+  Json so_now = erp_records(stack, "salesOrder").at(0);
+  for (const Json& l : so_now.find("body")->find("item")->find("items")->items()) {
+    int64_t line = 0, done = 0;
+    l.find("orderLine")->as_int64(&line);
+    l.find("quantityFulfilled")->as_int64(&done);
+    LONGS_EQUAL(clarus_shipped[line], done);
+  }
+  LONGS_EQUAL(1, erp_records(stack, "creditMemo").size());
+  erp.stop();
+  CHECK_TRUE(stack.stop());
+}

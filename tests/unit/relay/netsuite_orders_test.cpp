@@ -1,0 +1,197 @@
+// The NetSuite connector posting the order transactions against the ERP
+// simulator over real HTTP: shipments become item fulfilments (partial ones
+// leave the rest of the order open), goods receipts item receipts, returns an
+// item receipt then a credit memo. Asserts on what the ERP then holds.
+#include <csignal>
+#include <memory>
+#include <string>
+
+#include "platform/core/json.h"
+#include "platform/core/log.h"
+#include "relay/netsuite_connector.h"
+#include "erp_simulator.h"
+#include "sim_options.h"
+
+#include <CppUTest/TestHarness.h>
+
+using namespace sb;
+using namespace sb::relay;
+
+namespace {
+
+v1::Event shipment(const std::string& id, const std::string& erp_order, std::vector<std::pair<std::string, int64_t>> lines,
+                   const std::string& carrier = "ROYALMAIL", const std::string& service = "RM1CLS") {
+  v1::Event e;
+  e.set_event_id(id);
+  e.set_site_id("site-1");
+  e.set_occurred_at_ms(1'764'172'800'000);
+  v1::Shipment* s = e.mutable_shipment();
+  s->set_order_reference("SO-1001");
+  s->set_erp_order_id(erp_order);
+  s->set_clarus_shipment_id(id);
+  s->set_carrier(carrier);
+  s->set_carrier_service(service);
+  s->set_tracking_number("AB123456789GB");
+  s->set_warehouse("WH1");
+  v1::Package* p = s->add_packages();
+  p->set_reference("P1");
+  p->set_tracking_number("AB123456789GB");
+  p->set_weight(1.5);
+  for (auto& [line, qty] : lines) {
+    v1::ShipmentLine* l = s->add_lines();
+    l->set_order_line_ref(line);
+    l->set_sku(line == "1" ? "SKU-0001" : "SKU-0002");
+    l->set_quantity(qty);
+  }
+  return e;
+}
+
+constexpr char kOrders[] = R"({
+ "salesOrders":[{"externalId":"SO-1001","location":"6","shipMethod":"9001","custbody_released_to_wms":true,
+   "lines":[{"line":1,"item":"1001","quantity":10,"location":"6"},{"line":2,"item":"1002","quantity":4,"location":"6"}]}],
+ "purchaseOrders":[{"externalId":"PO-1","location":"6","lines":[{"line":1,"item":"1001","quantity":5}]}],
+ "returnAuthorizations":[{"externalId":"RMA-1","location":"6","lines":[{"line":1,"item":"1001","quantity":2,"rate":4.5}]}]})";
+
+Json body_of(const erpsim::StoredRecord& r) {
+  Result<Json> j = Json::parse(r.body);
+  CHECK_TRUE(j.ok());
+  return *j;
+}
+
+}  // namespace
+
+TEST_GROUP(NetSuiteOrders) {
+  std::unique_ptr<erpsim::ErpSimulator> sim;
+  std::unique_ptr<HttpClient> http = make_poco_http_client();
+  std::unique_ptr<NetSuiteConnector> connector;
+  std::string so, po, rma;
+
+  void setup() override {
+    log::set_level(log::Level::kError);
+    std::signal(SIGPIPE, SIG_IGN);
+    erpsim::ParsedOptions parsed = erpsim::parse_options({"--seed-items", "20"});
+    sim = std::make_unique<erpsim::ErpSimulator>(parsed.options);
+    STRCMP_EQUAL("", sim->start().c_str());
+    ClientRequest seed;
+    seed.method = "POST";
+    seed.url = sim->url() + "/_sim/seed";
+    seed.body = kOrders;
+    Result<HttpResponse> r = http->send(seed);
+    CHECK_TRUE(r.ok());
+    LONGS_EQUAL_TEXT(200, r->status, r->body.c_str());
+    so = sim->store().ledger("salesOrder", "").at(0).id;
+    po = sim->store().ledger("purchaseOrder", "").at(0).id;
+    rma = sim->store().ledger("returnAuthorization", "").at(0).id;
+    NetSuiteOptions o;
+    o.base_url = sim->url();
+    o.timeout = Millis(5000);
+    o.location_map = {{"WH1", "6"}};
+    connector = std::make_unique<NetSuiteConnector>(*http, o);
+  }
+  void teardown() override {
+    connector.reset();
+    sim.reset();
+  }
+  int64_t fulfilled(int line) {
+    Json order = body_of(sim->store().ledger("salesOrder", "").at(0));
+    for (const Json& l : order.find("item")->find("items")->items()) {
+      int64_t n = 0, q = 0;
+      l.find("orderLine")->as_int64(&n);
+      if (n == line) l.find("quantityFulfilled")->as_int64(&q);
+      if (n == line) return q;
+    }
+    return -1;
+  }
+};
+
+TEST(NetSuiteOrders, TwoPartialShipmentsBecomeTwoFulfilmentsAndTheRestStaysOpen) {
+  ErpOutcome first = connector->post(shipment("ship-1", so, {{"1", 4}}));
+  CHECK_TEXT(first.kind == ErpOutcome::Kind::kPosted, first.reason.c_str());
+  ErpOutcome second = connector->post(shipment("ship-2", so, {{"1", 6}, {"2", 1}}));
+  CHECK_TEXT(second.kind == ErpOutcome::Kind::kPosted, second.reason.c_str());
+  auto fulfilments = sim->store().ledger("itemFulfillment", "");
+  LONGS_EQUAL(2, fulfilments.size());
+  STRCMP_EQUAL("ship-1", fulfilments[0].external_id.c_str());
+  STRCMP_EQUAL(first.erp_id.c_str(), fulfilments[0].id.c_str());
+  LONGS_EQUAL(10, fulfilled(1));
+  LONGS_EQUAL(1, fulfilled(2));  // 3 of line 2 stay open: the backorder is the ERP's own
+  Json f = body_of(fulfilments[0]);
+  STRCMP_EQUAL("9001", f.find("shipMethod")->get_string("id").c_str());
+  STRCMP_EQUAL("AB123456789GB", f.find("packageList")->find("package")->items().at(0).get_string("packageTrackingNumber").c_str());
+  // The same shipment again (a retry after a lost answer): found, not posted twice.
+  ErpOutcome again = connector->post(shipment("ship-1", so, {{"1", 4}}));
+  CHECK_TEXT(again.kind == ErpOutcome::Kind::kPosted, again.reason.c_str());
+  STRCMP_EQUAL(first.erp_id.c_str(), again.erp_id.c_str());
+  LONGS_EQUAL(2, sim->store().ledger("itemFulfillment", "").size());
+  ErpOutcome found = connector->find(shipment("ship-2", so, {}));
+  STRCMP_EQUAL(second.erp_id.c_str(), found.erp_id.c_str());
+}
+
+TEST(NetSuiteOrders, WhatDoesNotFitTheOrderIsHeldNeverPosted) {
+  ErpOutcome over = connector->post(shipment("ship-over", so, {{"1", 11}}));
+  CHECK_TRUE(over.kind == ErpOutcome::Kind::kRejected);
+  CHECK_TEXT(over.reason.find("OVER_SHIPMENT") != std::string::npos, over.reason.c_str());
+  ErpOutcome stray = connector->post(shipment("ship-stray", so, {{"7", 1}}));
+  CHECK_TRUE(stray.kind == ErpOutcome::Kind::kRejected);
+  CHECK_TEXT(stray.reason.find("line 7 is not on the order") != std::string::npos, stray.reason.c_str());
+  ErpOutcome carrier = connector->post(shipment("ship-carrier", so, {{"1", 1}}, "PIGEON", "FAST"));
+  CHECK_TRUE(carrier.kind == ErpOutcome::Kind::kRejected);
+  CHECK_TEXT(carrier.reason.find("UNKNOWN_CARRIER") != std::string::npos, carrier.reason.c_str());
+  v1::Event swapped = shipment("ship-swapped", so, {{"1", 1}});
+  swapped.mutable_shipment()->mutable_lines(0)->set_sku("SKU-0009");
+  ErpOutcome changed = connector->post(swapped);
+  CHECK_TRUE(changed.kind == ErpOutcome::Kind::kRejected);
+  CHECK_TEXT(changed.reason.find("changed on the order") != std::string::npos, changed.reason.c_str());
+  ErpOutcome unknown = connector->post(shipment("ship-unknown", "999999", {{"1", 1}}));
+  CHECK_TRUE(unknown.kind == ErpOutcome::Kind::kRejected);
+  LONGS_EQUAL(0, sim->store().ledger("itemFulfillment", "").size());
+  LONGS_EQUAL(0, fulfilled(1));
+}
+
+TEST(NetSuiteOrders, AGoodsReceiptBecomesAnItemReceiptOnThePurchaseOrder) {
+  v1::Event e;
+  e.set_event_id("receipt-1");
+  e.set_site_id("site-1");
+  v1::GoodsReceipt* g = e.mutable_goods_receipt();
+  g->set_erp_po_id(po);
+  g->set_po_reference("PO-1");
+  g->set_warehouse("WH1");
+  v1::ReceiptLine* l = g->add_lines();
+  l->set_line_ref("1");
+  l->set_sku("SKU-0001");
+  l->set_received_quantity(3);
+  ErpOutcome r = connector->post(e);
+  CHECK_TEXT(r.kind == ErpOutcome::Kind::kPosted, r.reason.c_str());
+  auto receipts = sim->store().ledger("itemReceipt", "");
+  LONGS_EQUAL(1, receipts.size());
+  STRCMP_EQUAL("receipt-1", receipts[0].external_id.c_str());
+  STRCMP_EQUAL(r.erp_id.c_str(), connector->find(e).erp_id.c_str());
+}
+
+TEST(NetSuiteOrders, AnInspectedReturnBecomesAReceiptAndACreditMemo) {
+  v1::Event e;
+  e.set_event_id("return-1");
+  e.set_site_id("site-1");
+  v1::ReturnReceipt* r = e.mutable_return_receipt();
+  r->set_erp_return_id(rma);
+  r->set_rma_reference("RMA-1");
+  r->set_warehouse("WH1");
+  v1::ReceiptLine* l = r->add_lines();
+  l->set_line_ref("1");
+  l->set_sku("SKU-0001");
+  l->set_received_quantity(2);
+  l->set_disposition("restock");
+  CHECK_TRUE(connector->find(e).kind == ErpOutcome::Kind::kNotFound);
+  ErpOutcome posted = connector->post(e);
+  CHECK_TEXT(posted.kind == ErpOutcome::Kind::kPosted, posted.reason.c_str());
+  LONGS_EQUAL(1, sim->store().ledger("itemReceipt", "").size());
+  auto credits = sim->store().ledger("creditMemo", "");
+  LONGS_EQUAL(1, credits.size());
+  STRCMP_EQUAL("return-1:credit", credits[0].external_id.c_str());
+  CHECK_TRUE(body_of(sim->store().ledger("itemReceipt", "")[0]).get_string("memo").find("SKU-0001 x2 restock") != std::string::npos);
+  // Posted again (the relay was unsure): the receipt is found, the credit memo found, nothing new.
+  ErpOutcome again = connector->post(e);
+  CHECK_TEXT(again.kind == ErpOutcome::Kind::kPosted, again.reason.c_str());
+  LONGS_EQUAL(1, sim->store().ledger("itemReceipt", "").size());
+  LONGS_EQUAL(1, sim->store().ledger("creditMemo", "").size());
+}
