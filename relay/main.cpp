@@ -14,6 +14,7 @@
 #include "relay/command_outbox.h"
 #include "relay/downlink.h"
 #include "relay/erp_auth.h"
+#include "relay/erp_feed.h"
 #include "relay/ledger.h"
 #include "relay/netsuite_connector.h"
 #include "relay/poster.h"
@@ -104,6 +105,22 @@ int run(const Config& cfg) {
   uplink.attach();
   downlink.attach();
 
+  // The ERP change feed: what changed in the ERP becomes commands in the outbox.
+  std::unique_ptr<ErpFeed> feed;
+  if (cfg.flag("feed.enabled")) {
+    ErpFeedOptions fo;
+    fo.interval = cfg.duration("feed.interval");
+    fo.page_size = static_cast<size_t>(cfg.integer("feed.page_size"));
+    fo.timeout = cfg.duration("erp.timeout");
+    (void)parse_location_map(cfg.str("feed.site_locations"), &fo.site_locations);  // validated by the settings table
+    fo.sites = parse_site_list(cfg.str("feed.sites"));
+    if (fo.site_locations.empty()) log::warn("relay", "feed.enabled but feed.site_locations is empty: no order will be sent to a site");
+    Result<std::unique_ptr<ErpFeed>> opened = ErpFeed::open(*erp_http, no.base_url, no.auth, **outbox, **store, committer,
+                                                            clock, fo, [&downlink] { downlink.wake(); });
+    if (!opened.ok()) return fail("cannot open the ERP change feed", opened.status());
+    feed = std::move(opened).value();
+  }
+
   RelayContext ctx;
   ctx.relay_id = relay_id;
   ctx.version = STOCKBRIDGE_VERSION;
@@ -116,6 +133,7 @@ int run(const Config& cfg) {
   ctx.uplink = &uplink;
   ctx.outbox = outbox->get();
   ctx.downlink = &downlink;
+  ctx.feed = feed.get();
   ctx.clock = &clock;
   HttpServerOptions so;
   so.bind_address = cfg.str("http.bind");
@@ -135,6 +153,7 @@ int run(const Config& cfg) {
   poster.start();
   uplink.start();
   downlink.start();
+  if (feed) feed->start();
 
   const std::string scheme = so.tls_cert_file.empty() ? "http://" : "https://";
   const std::string url = scheme + so.bind_address + ":" + std::to_string((*server)->port());
@@ -152,6 +171,7 @@ int run(const Config& cfg) {
   (*server)->stop();
   transport->stop();  // no new batches
   uplink.stop();
+  if (feed) feed->stop();  // before the downlink it wakes
   downlink.stop();
   poster.stop();      // posts in progress finish and are recorded
   committer.stop();

@@ -157,6 +157,22 @@ Json relay_status(RelayContext& ctx) {
     }
   }
 
+  if (ctx.feed) {
+    ErpFeedStats fs = ctx.feed->stats();
+    Json& f = s.set("feed", Json::object());
+    f.set("last_poll_at", time_or_null(fs.last_poll_ms));
+    f.set("last_ok_at", time_or_null(fs.last_ok_ms));
+    f.set("polls", num(fs.polls));
+    f.set("failed_polls", num(fs.failed_polls));
+    f.set("last_error", fs.last_error.empty() ? Json() : Json::string(fs.last_error));
+    Json& queued = f.set("queued", Json::object());
+    for (const auto& [kind, n] : fs.queued) queued.set(kind, num(n));
+    Json& skipped = f.set("skipped", Json::object());
+    for (const auto& [reason, n] : fs.skipped) skipped.set(reason, num(n));
+    Json& cursors = f.set("cursors", Json::object());
+    for (const auto& [name, c] : fs.cursors) cursors.set(name, Json::string(c));
+  }
+
   Json& sites = s.set("sites", Json::array());
   std::map<std::string, SiteState> states = ctx.uplink->sites();
   std::map<std::string, StreamInfo> latest;  // the stream with the latest contact per site

@@ -14,6 +14,7 @@
 #include "platform/http/http.h"
 #include "relay/command_outbox.h"
 #include "relay/downlink.h"
+#include "relay/erp_feed.h"
 #include "relay/ledger.h"
 #include "relay/poster.h"
 #include "relay/uplink.h"
@@ -32,6 +33,7 @@ struct RelayContext {
   Uplink* uplink = nullptr;
   CommandOutbox* outbox = nullptr;  // the downlink; null in tests that do not need it
   Downlink* downlink = nullptr;
+  ErpFeed* feed = nullptr;           // the ERP change feed; null when feed.enabled is false
   const Clock* clock = nullptr;
 };
 

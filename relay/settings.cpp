@@ -1,5 +1,6 @@
 #include "relay/settings.h"
 
+#include <cstdlib>
 #include <map>
 
 #include "platform/mqtt/mqtt_settings.h"
@@ -36,6 +37,17 @@ std::string account_id(const std::string& v) {
     if (!ok) return "must be a NetSuite account id such as 1234567 or 1234567_SB1";
   }
   return "";
+}
+
+std::string site_locations(const std::string& v) {
+  std::map<std::string, std::string> m;
+  Status s = parse_location_map(v, &m);
+  return s.ok() ? "" : s.message() + " (expected location_id=site, e.g. 1=site-1,2=site-2)";
+}
+
+std::string page_size(const std::string& v) {
+  const long n = std::atol(v.c_str());
+  return (n >= 1 && n <= 1000) ? "" : "must be between 1 and 1000 (SuiteQL's limit)";
 }
 
 std::string log_level(const std::string& v) {
@@ -76,6 +88,11 @@ const SettingTable& relay_settings() {
       {"poster.raise_after", SettingType::kInt, "20", "Successful posts in a row before concurrency grows back by one after a 429.", positive},
       {"outcomes.flush_interval", SettingType::kDuration, "200ms", "How often posting outcomes are sent back to the sites."},
       {"downlink.resend_after", SettingType::kDuration, "10s", "Commands a site has not acknowledged are sent again after this long (and at once when the site comes back online or the relay reconnects)."},
+      {"feed.enabled", SettingType::kBool, "false", "Poll the ERP for changes (items, ship items, released sales orders, purchase orders, return authorisations) and queue commands for the sites."},
+      {"feed.interval", SettingType::kDuration, "30s", "How often the ERP is asked what changed."},
+      {"feed.page_size", SettingType::kInt, "500", "Rows per SuiteQL page (1..1000).", page_size},
+      {"feed.site_locations", SettingType::kString, "", "ERP location id to site id, e.g. 1=site-1,2=site-2; orders at other locations are skipped (and counted).", site_locations},
+      {"feed.sites", SettingType::kString, "", "Sites that get items and ship items, comma-separated (empty = the sites in feed.site_locations)."},
       {"log.level", SettingType::kString, "info", "debug, info, warn or error.", log_level},
     };
     SettingTable mqtt = mqtt_settings("MQTT client id; default relay.id.");

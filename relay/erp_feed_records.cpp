@@ -1,0 +1,244 @@
+// ErpFeed: turning one changed ERP row into the commands for the sites.
+// Each handler returns Ok when the row was queued or passed over (skip());
+// an error stops the poll before the cursor moves past the row.
+#include <cstdlib>
+
+#include "platform/core/log.h"
+#include "relay/erp_feed.h"
+#include "relay/netsuite_wire.h"
+
+namespace sb::relay {
+
+namespace {
+
+// A field as text: SuiteQL answers strings, a record may answer numbers.
+std::string text(const Json& row, const char* key) {
+  const Json* v = row.find(key);
+  if (!v) return "";
+  if (v->is_string() || v->is_number()) return v->as_string();
+  if (v->is_bool()) return v->as_bool() ? "T" : "F";
+  return "";
+}
+
+// A record reference ({"id":..,"refName":..}) or a bare id.
+std::string ref(const Json& row, const char* key, const char* field = "id") {
+  const Json* v = row.find(key);
+  if (v && v->is_object()) return text(*v, field);
+  return text(row, key);
+}
+
+int64_t number(const Json& row, const char* key) {
+  const Json* v = row.find(key);
+  if (!v) return 0;
+  if (v->is_number()) return static_cast<int64_t>(v->as_double());
+  return v->is_string() ? std::atoll(v->as_string().c_str()) : 0;
+}
+
+bool open_status(const std::string& s) { return s == "B" || s == "D"; }
+
+// The "N" of a units line named "Case of N", 0 when there is none.
+int32_t units_per_case(const Json& item) {
+  const Json* units = item.find("units");
+  const Json* lines = units ? units->find("items") : nullptr;
+  if (!lines || !lines->is_array()) return 0;
+  for (const Json& u : lines->items()) {
+    const std::string name = text(u, "unitName");
+    if (name.rfind("Case of ", 0) == 0) return static_cast<int32_t>(std::atoi(name.c_str() + 8));
+  }
+  return 0;
+}
+
+std::string first_of(const std::string& a, const std::string& b) { return a.empty() ? b : a; }
+
+}  // namespace
+
+Status ErpFeed::on_item(const Json& row) {
+  const std::string id = text(row, "id");
+  v1::Command c;
+  c.set_command_id("item:" + id + ":" + text(row, "lastmodifieddate"));
+  v1::ItemUpsert* u = c.mutable_item_upsert();
+  u->set_erp_item_id(id);
+  u->set_sku(text(row, "itemid"));
+  u->set_active(text(row, "isinactive") != "T");
+  u->set_unit("EA");
+  Result<Json> item = get("/inventoryItem/" + url_encode(id));
+  if (!item.ok() && item.status().code() == Code::kUnavailable) return item.status();
+  if (item.ok()) {
+    // NetSuite's description fields, the most specific first; the SKU when none.
+    u->set_description(first_of(first_of(text(*item, "displayName"), text(*item, "salesDescription")),
+                                first_of(text(*item, "description"), u->sku())));
+    u->set_units_per_case(units_per_case(*item));
+    if (std::string upc = text(*item, "upcCode"); !upc.empty()) u->set_barcode(upc);
+  } else {
+    u->set_description(u->sku());  // not an inventory item (or gone): the row is all there is
+  }
+  if (u->sku().empty()) {
+    skip("no_sku", "item " + id);
+    return Status::Ok();
+  }
+  c.set_business_key("item:" + u->sku());
+  for (const std::string& site : all_sites()) SB_RETURN_IF_ERROR(queue(site, c, "item_upsert", true));
+  return Status::Ok();
+}
+
+Status ErpFeed::on_ship_item(const Json& row) {
+  const std::string id = text(row, "id");
+  v1::Command c;
+  c.set_command_id("carrier:" + id + ":" + text(row, "lastmodifieddate"));
+  v1::CarrierUpsert* u = c.mutable_carrier_upsert();
+  u->set_erp_ship_item_id(id);
+  u->set_carrier(text(row, "custitem_sb_carrier"));
+  u->set_service(text(row, "custitem_sb_service_code"));
+  u->set_tracking_pattern(text(row, "custitem_sb_tracking_pattern"));
+  u->set_needs_tracking(!u->tracking_pattern().empty());
+  if (u->carrier().empty()) {
+    skip("no_carrier_code", "ship item " + id + " " + text(row, "itemid"), "custitem_sb_carrier is empty");
+    return Status::Ok();
+  }
+  c.set_business_key("carrier:" + u->carrier() + ":" + u->service());
+  for (const std::string& site : all_sites()) SB_RETURN_IF_ERROR(queue(site, c, "carrier_upsert", true));
+  return Status::Ok();
+}
+
+Status ErpFeed::open_lines(const std::string& type, const std::string& id, const char* done_field,
+                           google::protobuf::RepeatedPtrField<v1::OrderLine>* out) {
+  Result<Json> lines = get("/" + type + "/" + url_encode(id) + "/item");
+  if (!lines.ok()) return lines.status();
+  const Json* items = lines->find("items");
+  if (!items || !items->is_array()) return Status::InvalidArgument("the lines of " + type + " " + id + " are unreadable");
+  for (const Json& l : items->items()) {
+    const int64_t open = number(l, "quantity") - number(l, done_field);
+    if (open <= 0) continue;
+    v1::OrderLine* o = out->Add();
+    o->set_line_ref(first_of(text(l, "orderLine"), text(l, "line")));
+    o->set_sku(ref(l, "item", "refName"));
+    o->set_quantity(open);
+    o->set_unit(ref(l, "units", "refName"));  // quantities are in the order line's units
+  }
+  return Status::Ok();
+}
+
+Status ErpFeed::on_sales_order(const Json& row) {
+  const std::string id = text(row, "id");
+  const std::string status = text(row, "status");
+  const bool released = text(row, "custbody_released_to_wms") == "T" && open_status(status);
+  const std::string released_to = load(released_, id);
+  const std::string number = first_of(text(row, "tranid"), text(row, "externalid"));
+  if (!released_to.empty()) {
+    // Sent before: only a cancellation goes out (edits of a released order do not).
+    // Fulfilled (F, E, G) is the site's own doing, not a cancellation.
+    if (released) return Status::Ok();
+    const bool cancelled = status == "C" || status == "H";
+    const bool unreleased = open_status(status) || status == "A";
+    if (!cancelled && !unreleased) return Status::Ok();
+    v1::Command c;
+    c.set_command_id("cancel:" + id);
+    c.set_business_key("order:" + number);
+    v1::SalesOrderCancel* x = c.mutable_sales_order_cancel();
+    x->set_erp_order_id(id);
+    x->set_order_number(number);
+    x->set_reason(status == "C"   ? "cancelled in the ERP"
+                  : status == "H" ? "closed in the ERP"
+                                  : "no longer released to the warehouse in the ERP");
+    SB_RETURN_IF_ERROR(queue(released_to, c, "sales_order_cancel"));
+    return save(released_, id, nullptr);
+  }
+  if (!released) return Status::Ok();
+  const std::string what = "sales order " + id + " " + number;
+  auto site = options_.site_locations.find(text(row, "location"));
+  if (site == options_.site_locations.end()) {
+    skip("unmapped_location", what, "location '" + text(row, "location") + "' is not in feed.site_locations");
+    return Status::Ok();
+  }
+  Result<Json> order = get("/salesOrder/" + url_encode(id));
+  if (!order.ok()) {
+    if (order.status().code() == Code::kUnavailable) return order.status();
+    skip("unreadable", what, order.status().message());
+    return Status::Ok();
+  }
+  v1::Command c;
+  c.set_command_id("release:" + id);
+  v1::SalesOrderRelease* r = c.mutable_sales_order_release();
+  r->set_erp_order_id(id);
+  r->set_order_number(first_of(text(*order, "tranId"), first_of(text(*order, "externalId"), number)));
+  r->set_delivery_notes(text(*order, "memo"));
+  if (std::string date = text(*order, "shipDate"); !date.empty()) r->set_expected_dispatch_date(date);
+  c.set_business_key("order:" + r->order_number());
+  if (std::string method = first_of(ref(*order, "shipMethod"), text(row, "shipmethod")); !method.empty()) {
+    Result<Json> ship = get("/shipItem/" + url_encode(method));
+    if (!ship.ok() && ship.status().code() == Code::kUnavailable) return ship.status();
+    const std::string carrier = ship.ok() ? text(*ship, "custitem_sb_carrier") : "";
+    if (carrier.empty()) {
+      skip("unknown_ship_method", what, "ship method " + method + " has no carrier code (custitem_sb_carrier)");
+      return Status::Ok();
+    }
+    r->set_carrier(carrier);
+    r->set_carrier_service(text(*ship, "custitem_sb_service_code"));
+  }
+  Status lines = open_lines("salesOrder", id, "quantityFulfilled", r->mutable_lines());
+  if (lines.code() == Code::kUnavailable) return lines;
+  if (!lines.ok()) {
+    skip("unreadable", what, lines.message());
+    return Status::Ok();
+  }
+  if (r->lines().empty()) {
+    skip("no_open_lines", what);
+    return Status::Ok();
+  }
+  SB_RETURN_IF_ERROR(queue(site->second, c, "sales_order_release"));
+  return save(released_, id, &site->second);
+}
+
+Status ErpFeed::on_purchase_order(const Json& row) {
+  if (!open_status(text(row, "status"))) return Status::Ok();
+  const std::string id = text(row, "id");
+  const std::string number = first_of(text(row, "tranid"), text(row, "externalid"));
+  auto site = options_.site_locations.find(text(row, "location"));
+  if (site == options_.site_locations.end()) {
+    skip("unmapped_location", "purchase order " + id + " " + number,
+         "location '" + text(row, "location") + "' is not in feed.site_locations");
+    return Status::Ok();
+  }
+  v1::Command c;
+  c.set_command_id("po:" + id);
+  c.set_business_key("po:" + number);
+  v1::PurchaseOrderRelease* p = c.mutable_purchase_order_release();
+  p->set_erp_po_id(id);
+  p->set_po_number(number);
+  p->set_supplier(text(row, "entity"));
+  Status lines = open_lines("purchaseOrder", id, "quantityReceived", p->mutable_lines());
+  if (lines.code() == Code::kUnavailable) return lines;
+  if (!lines.ok() || p->lines().empty()) {
+    skip(lines.ok() ? "no_open_lines" : "unreadable", "purchase order " + id + " " + number, lines.message());
+    return Status::Ok();
+  }
+  return queue(site->second, c, "purchase_order_release");
+}
+
+Status ErpFeed::on_return(const Json& row) {
+  if (!open_status(text(row, "status"))) return Status::Ok();
+  const std::string id = text(row, "id");
+  const std::string number = first_of(text(row, "tranid"), text(row, "externalid"));
+  auto site = options_.site_locations.find(text(row, "location"));
+  if (site == options_.site_locations.end()) {
+    skip("unmapped_location", "return authorisation " + id + " " + number,
+         "location '" + text(row, "location") + "' is not in feed.site_locations");
+    return Status::Ok();
+  }
+  v1::Command c;
+  c.set_command_id("rma:" + id);
+  c.set_business_key("rma:" + number);
+  v1::ReturnAuthorisation* a = c.mutable_return_authorisation();
+  a->set_erp_return_id(id);
+  a->set_rma_number(number);
+  a->set_customer(text(row, "entity"));
+  Status lines = open_lines("returnAuthorization", id, "quantityReceived", a->mutable_lines());
+  if (lines.code() == Code::kUnavailable) return lines;
+  if (!lines.ok() || a->lines().empty()) {
+    skip(lines.ok() ? "no_open_lines" : "unreadable", "return authorisation " + id + " " + number, lines.message());
+    return Status::Ok();
+  }
+  return queue(site->second, c, "return_authorisation");
+}
+
+}  // namespace sb::relay

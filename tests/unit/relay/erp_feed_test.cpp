@@ -1,0 +1,217 @@
+// The ERP change feed against the ERP simulator over real HTTP, into an
+// in-memory command outbox: what the sites would be sent, and that a poll
+// that fails leaves the cursor for the next one.
+#include <csignal>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "platform/core/log.h"
+#include "platform/store/group_commit.h"
+#include "platform/store/kv_store.h"
+#include "relay/command_outbox.h"
+#include "relay/erp_feed.h"
+#include "erp_simulator.h"
+#include "sim_options.h"
+
+#include <CppUTest/TestHarness.h>
+
+using namespace sb;
+using namespace sb::relay;
+
+namespace {
+
+// Locations 1 (site-1) and 2 (site-2) are mapped, 6 (Main) is not.
+constexpr char kOrders[] = R"({
+ "salesOrders":[
+   {"externalId":"SO-1","location":"1","shipMethod":"9001","custbody_released_to_wms":true,
+    "lines":[{"line":1,"item":"1001","quantity":10,"quantityFulfilled":4,"location":"1"},
+             {"line":3,"item":"1002","quantity":2,"location":"1"}]},
+   {"externalId":"SO-UNMAPPED","location":"6","shipMethod":"9001","custbody_released_to_wms":true,
+    "lines":[{"line":1,"item":"1001","quantity":1}]},
+   {"externalId":"SO-HELD","location":"2","shipMethod":"9002","custbody_released_to_wms":false,
+    "lines":[{"line":1,"item":"1001","quantity":1}]}],
+ "purchaseOrders":[{"externalId":"PO-1","location":"2","entity":"V-1","lines":[{"line":1,"item":"1002","quantity":5}]}],
+ "returnAuthorizations":[{"externalId":"RMA-1","location":"1","entity":"C-1","lines":[{"line":1,"item":"1001","quantity":2,"rate":4.5}]}]})";
+
+}  // namespace
+
+TEST_GROUP(ErpFeed) {
+  std::unique_ptr<erpsim::ErpSimulator> sim;
+  std::unique_ptr<HttpClient> http = make_poco_http_client();
+  std::unique_ptr<MemoryStore> store = MemoryStore::create();
+  std::unique_ptr<GroupCommitter> committer = std::make_unique<GroupCommitter>(*store);
+  ManualClock clock;
+  std::unique_ptr<CommandOutbox> outbox;
+  std::unique_ptr<ErpFeed> feed;
+  int wakes = 0;
+
+  void setup() override {
+    log::set_level(log::Level::kError);
+    std::signal(SIGPIPE, SIG_IGN);
+    erpsim::ParsedOptions parsed = erpsim::parse_options({"--seed-items", "2"});
+    sim = std::make_unique<erpsim::ErpSimulator>(parsed.options);
+    STRCMP_EQUAL("", sim->start().c_str());
+    admin("/_sim/seed", kOrders);
+    outbox = std::move(CommandOutbox::open(*store, *committer, clock).value());
+    ErpFeedOptions o;
+    o.page_size = 3;  // several pages per feed
+    o.timeout = Millis(5000);
+    o.site_locations = {{"1", "site-1"}, {"2", "site-2"}};
+    o.sites = parse_site_list("site-1, site-2");
+    feed = std::move(ErpFeed::open(*http, sim->url(), nullptr, *outbox, *store, *committer, clock, o,
+                                   [this] { ++wakes; })
+                         .value());
+  }
+  void teardown() override {
+    feed.reset();
+    outbox.reset();
+    committer->stop();
+    sim.reset();
+  }
+  void admin(const std::string& path, const std::string& body) {
+    ClientRequest r;
+    r.method = "POST";
+    r.url = sim->url() + path;
+    r.body = body;
+    Result<HttpResponse> a = http->send(r);
+    CHECK_TRUE(a.ok());
+    LONGS_EQUAL_TEXT(200, a->status, a->body.c_str());
+  }
+  std::vector<v1::Command> commands(const std::string& site, v1::Command::BodyCase kind) {
+    std::vector<v1::Command> out;
+    Result<std::vector<v1::Command>> queued = outbox->unacked(site, 1000);
+    CHECK_TRUE(queued.ok());
+    for (v1::Command& c : *queued)
+      if (c.body_case() == kind) out.push_back(c);
+    return out;
+  }
+  std::string id_of(const std::string& type, const std::string& external_id) {
+    for (const auto& r : sim->store().ledger(type, ""))
+      if (r.external_id == external_id) return r.id;
+    return "";
+  }
+};
+
+TEST(ErpFeed, SeededRecordsBecomeCommandsForTheRightSites) {
+  Status s = feed->poll();
+  CHECK_TEXT(s.ok(), s.to_string().c_str());
+  CHECK_TRUE(wakes > 0);
+
+  // Sales order SO-1 at location 1: to site-1 only, its open lines, its ship method's carrier.
+  auto releases = commands("site-1", v1::Command::kSalesOrderRelease);
+  LONGS_EQUAL(1, releases.size());
+  const v1::SalesOrderRelease& r = releases[0].sales_order_release();
+  const std::string so = id_of("salesOrder", "SO-1");
+  STRCMP_EQUAL(("release:" + so).c_str(), releases[0].command_id().c_str());
+  STRCMP_EQUAL(so.c_str(), r.erp_order_id().c_str());
+  CHECK_FALSE(r.order_number().empty());
+  STRCMP_EQUAL(("order:" + r.order_number()).c_str(), releases[0].business_key().c_str());
+  STRCMP_EQUAL("ROYALMAIL", r.carrier().c_str());
+  STRCMP_EQUAL("RM1CLS", r.carrier_service().c_str());
+  LONGS_EQUAL(2, r.lines_size());
+  STRCMP_EQUAL("1", r.lines(0).line_ref().c_str());
+  STRCMP_EQUAL("SKU-0001", r.lines(0).sku().c_str());
+  LONGS_EQUAL(6, r.lines(0).quantity());  // 10 ordered, 4 fulfilled
+  STRCMP_EQUAL("3", r.lines(1).line_ref().c_str());
+  STRCMP_EQUAL("SKU-0002", r.lines(1).sku().c_str());
+  LONGS_EQUAL(2, r.lines(1).quantity());
+  // The order that is not released and the one at an unmapped location go nowhere.
+  LONGS_EQUAL(0, commands("site-2", v1::Command::kSalesOrderRelease).size());
+  LONGS_EQUAL(1, feed->stats().skipped["unmapped_location"]);
+
+  auto pos = commands("site-2", v1::Command::kPurchaseOrderRelease);
+  LONGS_EQUAL(1, pos.size());
+  STRCMP_EQUAL(("po:" + id_of("purchaseOrder", "PO-1")).c_str(), pos[0].command_id().c_str());
+  LONGS_EQUAL(1, pos[0].purchase_order_release().lines_size());
+  STRCMP_EQUAL("SKU-0002", pos[0].purchase_order_release().lines(0).sku().c_str());
+  LONGS_EQUAL(5, pos[0].purchase_order_release().lines(0).quantity());
+  LONGS_EQUAL(0, commands("site-1", v1::Command::kPurchaseOrderRelease).size());
+
+  auto rmas = commands("site-1", v1::Command::kReturnAuthorisation);
+  LONGS_EQUAL(1, rmas.size());
+  LONGS_EQUAL(2, rmas[0].return_authorisation().lines(0).quantity());
+  LONGS_EQUAL(0, commands("site-2", v1::Command::kReturnAuthorisation).size());
+
+  // Master data to every site: 2 seeded items, 2 ship items.
+  for (const char* site : {"site-1", "site-2"}) {
+    auto items = commands(site, v1::Command::kItemUpsert);
+    LONGS_EQUAL(2, items.size());
+    CHECK_EQUAL(std::string(site), items[0].command_id().substr(items[0].command_id().rfind('@') + 1));
+    STRCMP_EQUAL("SKU-0001", items[0].item_upsert().sku().c_str());
+    STRCMP_EQUAL("item:SKU-0001", items[0].business_key().c_str());
+    LONGS_EQUAL(12, items[0].item_upsert().units_per_case());
+    CHECK_TRUE(items[0].item_upsert().active());
+    auto carriers = commands(site, v1::Command::kCarrierUpsert);
+    LONGS_EQUAL(2, carriers.size());
+    STRCMP_EQUAL("ROYALMAIL", carriers[0].carrier_upsert().carrier().c_str());
+    CHECK_TRUE(carriers[0].carrier_upsert().needs_tracking());
+  }
+  ErpFeedStats st = feed->stats();
+  LONGS_EQUAL(1, st.queued["sales_order_release"]);
+  LONGS_EQUAL(4, st.queued["item_upsert"]);
+  CHECK_FALSE(st.cursors["SalesOrd"].empty());
+  CHECK_TRUE(st.last_ok_ms > 0);
+}
+
+TEST(ErpFeed, ASecondPollQueuesNothingNewAndANewOrderIsPickedUp) {
+  CHECK_TRUE(feed->poll().ok());
+  const uint64_t one = outbox->stats("site-1").waiting, two = outbox->stats("site-2").waiting;
+  CHECK_TRUE(feed->poll().ok());
+  LONGS_EQUAL(one, outbox->stats("site-1").waiting);
+  LONGS_EQUAL(two, outbox->stats("site-2").waiting);
+
+  admin("/_sim/seed", R"({"salesOrders":[{"externalId":"SO-NEW","location":"2","shipMethod":"9002",
+      "custbody_released_to_wms":true,"lines":[{"line":1,"item":"1001","quantity":3}]}]})");
+  CHECK_TRUE(feed->poll().ok());
+  auto releases = commands("site-2", v1::Command::kSalesOrderRelease);
+  LONGS_EQUAL(1, releases.size());
+  STRCMP_EQUAL("DPD", releases[0].sales_order_release().carrier().c_str());
+  LONGS_EQUAL(two + 1, outbox->stats("site-2").waiting);
+}
+
+TEST(ErpFeed, TheErpDownStopsThePollAndKeepsTheCursor) {
+  CHECK_TRUE(feed->poll().ok());
+  const auto cursors = feed->stats().cursors;
+  admin("/_sim/seed", R"({"salesOrders":[{"externalId":"SO-LATE","location":"1","shipMethod":"9001",
+      "custbody_released_to_wms":true,"lines":[{"line":1,"item":"1002","quantity":1}]}]})");
+  admin("/_sim/faults", R"({"error_503":1,"apply_to":"all"})");
+  CHECK_FALSE(feed->poll().ok());
+  ErpFeedStats st = feed->stats();
+  CHECK_FALSE(st.last_error.empty());
+  LONGS_EQUAL(1, st.failed_polls);
+  CHECK_TRUE(cursors == st.cursors);
+  LONGS_EQUAL(1, commands("site-1", v1::Command::kSalesOrderRelease).size());
+
+  Status s = feed->poll();
+  CHECK_TEXT(s.ok(), s.to_string().c_str());
+  LONGS_EQUAL(2, commands("site-1", v1::Command::kSalesOrderRelease).size());
+  CHECK_TRUE(feed->stats().last_error.empty());
+}
+
+TEST(ErpFeed, ACancelledOrderIsCancelledAtItsSite) {
+  CHECK_TRUE(feed->poll().ok());
+  admin("/_sim/seed", R"({"salesOrders":[{"externalId":"SO-1","location":"1","shipMethod":"9001",
+      "custbody_released_to_wms":true,"status":"cancelled",
+      "lines":[{"line":1,"item":"1001","quantity":10,"quantityFulfilled":4,"location":"1"},
+               {"line":3,"item":"1002","quantity":2,"location":"1"}]}]})");
+  CHECK_TRUE(feed->poll().ok());
+  auto cancels = commands("site-1", v1::Command::kSalesOrderCancel);
+  LONGS_EQUAL(1, cancels.size());
+  const std::string so = id_of("salesOrder", "SO-1");
+  STRCMP_EQUAL(("cancel:" + so).c_str(), cancels[0].command_id().c_str());
+  STRCMP_EQUAL(so.c_str(), cancels[0].sales_order_cancel().erp_order_id().c_str());
+  LONGS_EQUAL(0, commands("site-2", v1::Command::kSalesOrderCancel).size());
+  CHECK_TRUE(feed->poll().ok());  // read again: not cancelled twice
+  LONGS_EQUAL(1, commands("site-1", v1::Command::kSalesOrderCancel).size());
+}
+
+TEST(ErpFeed, AnOrderNoLongerReleasedIsCancelled) {
+  CHECK_TRUE(feed->poll().ok());
+  admin("/_sim/seed", R"({"salesOrders":[{"externalId":"SO-1","location":"1","shipMethod":"9001",
+      "custbody_released_to_wms":false,
+      "lines":[{"line":1,"item":"1001","quantity":10,"quantityFulfilled":4,"location":"1"},
+               {"line":3,"item":"1002","quantity":2,"location":"1"}]}]})");
+  CHECK_TRUE(feed->poll().ok());
+  LONGS_EQUAL(1, commands("site-1", v1::Command::kSalesOrderCancel).size());
+}
