@@ -145,3 +145,73 @@ TEST(OrderToCash, PartialShipmentsReceiptsAndAReturnReachTheErpAsTheyHappened) {
   erp.stop();
   CHECK_TRUE(stack.stop());
 }
+
+// The whole loop with nothing standing in: the ERP releases an order, the
+// relay's change feed finds it and sends it down, the agent creates it in
+// Clarus, the warehouse ships it in parts, and the ERP ends up fulfilled.
+TEST(OrderToCash, AnOrderReleasedInTheErpComesBackAsItsFulfilments) {
+  StackOptions o = clarus_options(true);
+  o.erp_unique_external_id = true;
+  o.relay_settings = {"feed.enabled = true", "feed.interval = 1s", "feed.site_locations = 1=site-1", "feed.sites = site-1",
+                      "downlink.resend_after = 2s"};
+  Stack stack(o);
+  Status s = stack.start();
+  CHECK_TRUE_TEXT(s.ok(), s.to_string().c_str());
+  CHECK_TRUE(stack.clarus_post("/_sim/warehouse", R"({"partial_dispatch_rate":1})").ok());
+  ClientRequest seed;
+  seed.method = "POST";
+  seed.url = stack.erp_url() + "/_sim/seed";
+  seed.body = R"({"salesOrders":[{"externalId":"SO-8001","location":"1","shipMethod":"9002","custbody_released_to_wms":true,
+     "lines":[{"line":1,"item":"1007","quantity":5,"location":"1"},{"line":2,"item":"1008","quantity":2,"location":"1"}]}]})";
+  Result<HttpResponse> seeded = stack.http().send(seed);
+  CHECK_TRUE(seeded.ok() && seeded->status == 200);
+  const std::string so = erp_ids(stack, "salesOrder")["SO-8001"];
+
+  // The goods out appears in Clarus with the ERP's lines and carrier.
+  Json state;
+  bool released = testing::wait_until(
+      [&] {
+        state = stack.clarus_state().value();
+        for (const Json& g : list(state, "goods_outs")->items())
+          if (g.get_string("external_system_reference1") == so) return true;
+        return false;
+      },
+      Millis(30'000), Millis(250));
+  CHECK_TRUE_TEXT(released, stack.logs(60).c_str());
+  for (const Json& g : list(state, "goods_outs")->items()) {
+    if (g.get_string("external_system_reference1") != so) continue;
+    STRCMP_EQUAL("DPD", g.find("carrier")->get_string("code").c_str());
+    LONGS_EQUAL(2, g.find("lines")->items().size());
+  }
+  for (int i = 0; i < 50 && !all_settled(state); ++i) {
+    CHECK_TRUE(stack.clarus_post("/_sim/warehouse/step", R"({"steps":1,"only":["dispatch"]})").ok());
+    state = stack.clarus_state().value();
+  }
+  CHECK_TRUE(all_settled(state));
+  const size_t shipments = list(state, "shipments")->items().size();
+  CHECK_TRUE(shipments >= 2);
+  CHECK_TRUE_TEXT(testing::wait_until([&] { return erp_records(stack, "itemFulfillment").size() == shipments; },
+                                      Millis(60'000), Millis(500)),
+                  stack.logs(60).c_str());
+  Json so_now = erp_records(stack, "salesOrder").at(0);
+  int64_t fulfilled = 0;
+  for (const Json& l : so_now.find("body")->find("item")->find("items")->items()) {
+    int64_t done = 0;
+    l.find("quantityFulfilled")->as_int64(&done);
+    fulfilled += done;
+  }
+  int64_t shipped = 0;
+  for (const Json& sh : list(state, "shipments")->items())
+    for (const Json& l : sh.find("lines")->items()) {
+      int64_t q = 0;
+      l.find("quantity")->as_int64(&q);
+      shipped += q;
+    }
+  LONGS_EQUAL(shipped, fulfilled);
+  CHECK_TRUE(shipped > 0);
+  Result<Json> relay = stack.relay_status();
+  CHECK_TRUE(relay.ok());
+  LONGS_EQUAL_TEXT(1, json_number(*relay, "feed.queued.sales_order_release"), relay->dump().c_str());
+  LONGS_EQUAL_TEXT(0, json_number(*relay, "feed.failed_polls"), relay->dump().c_str());
+  CHECK_TRUE(stack.stop());
+}
