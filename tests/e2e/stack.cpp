@@ -153,7 +153,8 @@ Status Stack::start_erp() {
   std::vector<std::string> argv = {options_.bin_dir + "/tests/sim/erp/stockbridge-erp-sim", "--port",
                                    std::to_string(erp_port_), "--concurrency-limit",
                                    std::to_string(options_.erp_concurrency_limit), "--latency-ms",
-                                   std::to_string(options_.erp_latency_ms)};
+                                   std::to_string(options_.erp_latency_ms), "--seed-items",
+                                   std::to_string(options_.erp_seed_items)};
   if (!options_.erp_unique_external_id) argv.push_back("--no-unique-external-id");
   SB_RETURN_IF_ERROR(erp_.spawn(argv, {}, dir_->file("erp-sim.log")));
   return wait_http(erp_url() + "/_sim/stats", erp_, "the ERP simulator");

@@ -28,6 +28,7 @@ struct StackOptions {
   int erp_concurrency_limit = 15;
   int erp_latency_ms = 0;
   bool erp_unique_external_id = false;     // off: a duplicate the relay caused stays visible to the audit
+  int erp_seed_items = 500;                // SKU-0001.. in the ERP (items 1001..)
   // Extra `key = value` lines for the configs (they win over the defaults here).
   std::vector<std::string> agent_settings;
   std::vector<std::string> relay_settings;
