@@ -5,8 +5,11 @@
 // what happened: one item fulfilment per shipment with its lines and tracking,
 // the item receipt of the PO, the return's item receipt and credit memo.
 // Asserts on what the ERP then holds.
+#include <chrono>
+#include <cstdio>
 #include <map>
 #include <string>
+#include <thread>
 
 #include "tests/e2e/clarus_flow.h"
 
@@ -213,5 +216,90 @@ TEST(OrderToCash, AnOrderReleasedInTheErpComesBackAsItsFulfilments) {
   CHECK_TRUE(relay.ok());
   LONGS_EQUAL_TEXT(1, json_number(*relay, "feed.queued.sales_order_release"), relay->dump().c_str());
   LONGS_EQUAL_TEXT(0, json_number(*relay, "feed.failed_polls"), relay->dump().c_str());
+  CHECK_TRUE(stack.stop());
+}
+
+// The same loop while the ERP fails as integrators see it fail (500s, 429s,
+// records created but the answer lost) and the agent is killed twice: the
+// ERP ends with exactly one fulfilment per shipment, one receipt per receipt,
+// one credit memo -- nothing lost, nothing twice.
+TEST(OrderToCash, UnderErpFaultsAndAgentKillsTheErpHoldsExactlyWhatHappened) {
+  StackOptions o = clarus_options(true);
+  o.erp_unique_external_id = false;  // a duplicate the relay caused must stay visible
+  o.relay_settings = {"feed.enabled = true", "feed.interval = 1s", "feed.site_locations = 1=site-1", "feed.sites = site-1",
+                      "downlink.resend_after = 2s", "erp.timeout = 1s"};
+  Stack stack(o);
+  Status s = stack.start();
+  CHECK_TRUE_TEXT(s.ok(), s.to_string().c_str());
+  CHECK_TRUE(stack.clarus_post("/_sim/warehouse", R"({"partial_dispatch_rate":0.7,"under_receipt_rate":0,"over_receipt_rate":0})").ok());
+  ClientRequest seed;
+  seed.method = "POST";
+  seed.url = stack.erp_url() + "/_sim/seed";
+  seed.body = R"({"salesOrders":[
+     {"externalId":"SO-9001","location":"1","shipMethod":"9001","custbody_released_to_wms":true,
+      "lines":[{"line":1,"item":"1009","quantity":4,"location":"1"},{"line":2,"item":"1010","quantity":3,"location":"1"}]},
+     {"externalId":"SO-9002","location":"1","shipMethod":"9002","custbody_released_to_wms":true,
+      "lines":[{"line":1,"item":"1011","quantity":5,"location":"1"}]},
+     {"externalId":"SO-9003","location":"1","shipMethod":"9001","custbody_released_to_wms":true,
+      "lines":[{"line":1,"item":"1012","quantity":2,"location":"1"},{"line":2,"item":"1013","quantity":2,"location":"1"}]}],
+   "purchaseOrders":[{"externalId":"PO-9001","location":"1","lines":[{"line":1,"item":"1014","quantity":8}]}],
+   "returnAuthorizations":[{"externalId":"RMA-9001","location":"1","lines":[{"line":1,"item":"1015","quantity":1,"rate":20}]}]})";
+  Result<HttpResponse> seeded = stack.http().send(seed);
+  CHECK_TRUE(seeded.ok() && seeded->status == 200);
+  CHECK_TRUE(stack.set_erp_faults(R"({"seed":11,"p_error_500":0.1,"p_throttle_429":0.1,"p_timeout_after_create":0.25,"hang_ms":1500})").ok());
+
+  // Released and worked, with the agent killed twice along the way.
+  Json state;
+  CHECK_TRUE(testing::wait_until(
+      [&] {
+        state = stack.clarus_state().value();
+        return list(state, "goods_outs")->items().size() == 3 && list(state, "goods_in_receipts")->items().size() == 2;
+      },
+      Millis(60'000), Millis(250)));
+  CHECK_TRUE(stack.restart_agent().ok());
+  for (int i = 0; i < 200 && !all_settled(state); ++i) {
+    CHECK_TRUE(stack.clarus_post("/_sim/warehouse/step", R"({"steps":1,"only":["dispatch","receive","return"]})").ok());
+    if (i == 3) CHECK_TRUE(stack.restart_agent().ok());
+    state = stack.clarus_state().value();
+  }
+  CHECK_TRUE(all_settled(state));
+  const size_t shipments = list(state, "shipments")->items().size();
+  bool done = testing::wait_until(
+      [&] {
+        return erp_records(stack, "itemFulfillment").size() >= shipments && erp_records(stack, "itemReceipt").size() >= 2 &&
+               erp_records(stack, "creditMemo").size() >= 1;
+      },
+      Millis(120'000), Millis(500));
+  CHECK_TRUE_TEXT(done, stack.logs(60).c_str());
+  (void)stack.set_erp_faults("{}");
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // anything still retrying would land now
+
+  // Exactly once: one record per external id, one per fact.
+  std::map<std::string, int> by_external_id;
+  for (const char* type : {"itemFulfillment", "itemReceipt", "creditMemo"})
+    for (const Json& r : erp_records(stack, type)) by_external_id[std::string(type) + " " + r.get_string("externalId")]++;
+  for (const auto& [id, n] : by_external_id) LONGS_EQUAL_TEXT(1, n, id.c_str());
+  LONGS_EQUAL(shipments, erp_records(stack, "itemFulfillment").size());
+  LONGS_EQUAL(2, erp_records(stack, "itemReceipt").size());
+  LONGS_EQUAL(1, erp_records(stack, "creditMemo").size());
+  // Each order fulfilled exactly as far as Clarus shipped it.
+  std::map<std::string, int64_t> shipped;  // "<erp order id>/<line>"
+  for (const Json& sh : list(state, "shipments")->items())
+    for (const Json& l : sh.find("lines")->items()) {
+      int64_t q = 0;
+      l.find("quantity")->as_int64(&q);
+      shipped[sh.find("goods_out")->get_string("external_system_reference1") + "/" + l.get_string("alt_line_reference")] += q;
+    }
+  for (const Json& order : erp_records(stack, "salesOrder")) {
+    for (const Json& l : order.find("body")->find("item")->find("items")->items()) {
+      int64_t line = 0, done_qty = 0;
+      l.find("orderLine")->as_int64(&line);
+      l.find("quantityFulfilled")->as_int64(&done_qty);
+      const std::string key = order.get_string("id") + "/" + std::to_string(line);
+      LONGS_EQUAL_TEXT(shipped[key], done_qty, key.c_str());
+    }
+  }
+  Result<Json> erp_stats = stack.erp_stats();
+  std::printf("\n  ERP faults injected: %s\n", erp_stats.ok() ? erp_stats->dump().c_str() : "?");
   CHECK_TRUE(stack.stop());
 }
