@@ -112,6 +112,16 @@ class ErpFeed {
   Status on_sales_order(const Json& row);
   Status on_purchase_order(const Json& row);
   Status on_return(const Json& row);
+  struct ReceiptOrder {
+    const char* what;    // "purchase order", in log lines and skip reasons
+    const char* record;  // the NetSuite record type
+    const char* key;     // command id and business key prefix
+    const char* stat;    // the stats name
+    // Fills the command's body and returns its lines.
+    google::protobuf::RepeatedPtrField<v1::OrderLine>* (*fill)(v1::Command&, const std::string& id,
+                                                               const std::string& number, const std::string& party);
+  };
+  Status on_receipt_order(const Json& row, const ReceiptOrder& kind);
   // The open lines of /{type}/{id}/item (quantity - done_field > 0).
   Status open_lines(const std::string& type, const std::string& id, const char* done_field,
                     google::protobuf::RepeatedPtrField<v1::OrderLine>* out);

@@ -189,56 +189,53 @@ Status ErpFeed::on_sales_order(const Json& row) {
   return save(released_, id, &site->second);
 }
 
-Status ErpFeed::on_purchase_order(const Json& row) {
+// Purchase orders and returns go down alike: to the site of their location,
+// with their lines still open to be received.
+Status ErpFeed::on_receipt_order(const Json& row, const ReceiptOrder& kind) {
   if (!open_status(text(row, "status"))) return Status::Ok();
   const std::string id = text(row, "id");
   const std::string number = first_of(text(row, "tranid"), text(row, "externalid"));
+  const std::string what = std::string(kind.what) + " " + id + " " + number;
   auto site = options_.site_locations.find(text(row, "location"));
   if (site == options_.site_locations.end()) {
-    skip("unmapped_location", "purchase order " + id + " " + number,
-         "location '" + text(row, "location") + "' is not in feed.site_locations");
+    skip("unmapped_location", what, "location '" + text(row, "location") + "' is not in feed.site_locations");
     return Status::Ok();
   }
   v1::Command c;
-  c.set_command_id("po:" + id);
-  c.set_business_key("po:" + number);
-  v1::PurchaseOrderRelease* p = c.mutable_purchase_order_release();
-  p->set_erp_po_id(id);
-  p->set_po_number(number);
-  p->set_supplier(text(row, "entity"));
-  Status lines = open_lines("purchaseOrder", id, "quantityReceived", p->mutable_lines());
-  if (lines.code() == Code::kUnavailable) return lines;
-  if (!lines.ok() || p->lines().empty()) {
-    skip(lines.ok() ? "no_open_lines" : "unreadable", "purchase order " + id + " " + number, lines.message());
+  c.set_command_id(std::string(kind.key) + ":" + id);
+  c.set_business_key(std::string(kind.key) + ":" + number);
+  google::protobuf::RepeatedPtrField<v1::OrderLine>* lines = kind.fill(c, id, number, text(row, "entity"));
+  Status read = open_lines(kind.record, id, "quantityReceived", lines);
+  if (read.code() == Code::kUnavailable) return read;
+  if (!read.ok() || lines->empty()) {
+    skip(read.ok() ? "no_open_lines" : "unreadable", what, read.message());
     return Status::Ok();
   }
-  return queue(site->second, c, "purchase_order_release");
+  return queue(site->second, c, kind.stat);
+}
+
+Status ErpFeed::on_purchase_order(const Json& row) {
+  static const ReceiptOrder kind{"purchase order", "purchaseOrder", "po", "purchase_order_release",
+                                 [](v1::Command& c, const std::string& id, const std::string& number, const std::string& party) {
+                                   v1::PurchaseOrderRelease* p = c.mutable_purchase_order_release();
+                                   p->set_erp_po_id(id);
+                                   p->set_po_number(number);
+                                   p->set_supplier(party);
+                                   return p->mutable_lines();
+                                 }};
+  return on_receipt_order(row, kind);
 }
 
 Status ErpFeed::on_return(const Json& row) {
-  if (!open_status(text(row, "status"))) return Status::Ok();
-  const std::string id = text(row, "id");
-  const std::string number = first_of(text(row, "tranid"), text(row, "externalid"));
-  auto site = options_.site_locations.find(text(row, "location"));
-  if (site == options_.site_locations.end()) {
-    skip("unmapped_location", "return authorisation " + id + " " + number,
-         "location '" + text(row, "location") + "' is not in feed.site_locations");
-    return Status::Ok();
-  }
-  v1::Command c;
-  c.set_command_id("rma:" + id);
-  c.set_business_key("rma:" + number);
-  v1::ReturnAuthorisation* a = c.mutable_return_authorisation();
-  a->set_erp_return_id(id);
-  a->set_rma_number(number);
-  a->set_customer(text(row, "entity"));
-  Status lines = open_lines("returnAuthorization", id, "quantityReceived", a->mutable_lines());
-  if (lines.code() == Code::kUnavailable) return lines;
-  if (!lines.ok() || a->lines().empty()) {
-    skip(lines.ok() ? "no_open_lines" : "unreadable", "return authorisation " + id + " " + number, lines.message());
-    return Status::Ok();
-  }
-  return queue(site->second, c, "return_authorisation");
+  static const ReceiptOrder kind{"return authorisation", "returnAuthorization", "rma", "return_authorisation",
+                                 [](v1::Command& c, const std::string& id, const std::string& number, const std::string& party) {
+                                   v1::ReturnAuthorisation* a = c.mutable_return_authorisation();
+                                   a->set_erp_return_id(id);
+                                   a->set_rma_number(number);
+                                   a->set_customer(party);
+                                   return a->mutable_lines();
+                                 }};
+  return on_receipt_order(row, kind);
 }
 
 }  // namespace sb::relay

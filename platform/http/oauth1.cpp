@@ -1,5 +1,7 @@
 #include "platform/http/oauth1.h"
 
+#include "platform/http/http.h"
+
 #include <algorithm>
 #include <utility>
 #include <vector>
@@ -155,23 +157,8 @@ bool is_space(char c) { return c == ' ' || c == '\t'; }
 
 }  // namespace
 
-std::string oauth1_encode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size() * 3);
-  for (unsigned char c : s) {
-    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                            c == '.' || c == '_' || c == '~';
-    if (unreserved) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    }
-  }
-  return out;
-}
+// RFC 5849 3.6 is RFC 3986's unreserved set, upper-case hex: url_encode's rule.
+std::string oauth1_encode(std::string_view s) { return url_encode(s); }
 
 Result<OAuth1Signature> oauth1_sign(const OAuth1Credentials& credentials, std::string_view method,
                                     std::string_view url, const OAuth1Stamp& stamp) {
