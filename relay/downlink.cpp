@@ -26,7 +26,7 @@ void Downlink::handle_ack(const MqttMessage& message) {
   {
     std::lock_guard lock(mu_);
     if (acks_.size() >= 10'000) return;  // dropped: the agent acknowledges again on the next batch
-    acks_.push_back(message.payload);
+    acks_.push_back({v1::site_of_topic(message.topic), message.payload});
   }
   cv_.notify_all();
 }
@@ -63,7 +63,7 @@ DownlinkStats Downlink::stats() const {
 }
 
 size_t Downlink::step() {
-  std::deque<std::string> acks;
+  std::deque<std::pair<std::string, std::string>> acks;  // topic's site, payload
   bool resend_all = false;
   {
     std::lock_guard lock(mu_);
@@ -72,15 +72,21 @@ size_t Downlink::step() {
     resend_all_ = false;
     work_ = false;
   }
-  for (const std::string& payload : acks) {
+  for (const auto& [topic_site, payload] : acks) {
     v1::DownlinkAck ack;
-    if (!ack.ParseFromString(payload) || ack.site_id().empty()) {
+    // A site speaks only for itself: an ack naming another site than its topic's is refused.
+    if (!ack.ParseFromString(payload) || ack.site_id().empty() || ack.site_id() != topic_site) {
       std::lock_guard lock(mu_);
       stats_.malformed_acks++;
       continue;
     }
+    const uint64_t before = outbox_.stats(ack.site_id()).acked_through;
     Status s = outbox_.ack(ack.site_id(), ack.downlink_epoch(), ack.acked_through_seq());
     if (!s.ok()) log::error("downlink", "could not record an acknowledgement", {{"site", ack.site_id()}, {"error", s.to_string()}});
+    if (outbox_.stats(ack.site_id()).acked_through > before) {
+      std::lock_guard lock(mu_);
+      sent_at_.erase(ack.site_id());  // progress: the next batch of a backlog goes at once
+    }
     outbox_.record_outcomes(ack.site_id(), ack);
     for (const v1::CommandOutcome& o : ack.outcomes()) {
       if (o.kind() == v1::CommandOutcome::HELD)
@@ -94,6 +100,9 @@ size_t Downlink::step() {
   for (const std::string& site : outbox_.sites()) {
     OutboxSiteStats st = outbox_.stats(site);
     if (st.waiting == 0) continue;
+    // An offline site's commands wait in the outbox, not in the broker's queue;
+    // site_online() sends them when it is back.
+    if (options_.is_offline && options_.is_offline(site)) continue;
     bool resend = false;
     {
       std::lock_guard lock(mu_);

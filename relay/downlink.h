@@ -13,6 +13,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -28,6 +29,8 @@ struct DownlinkOptions {
   size_t batch_commands = 200;
   Millis resend_after{10'000};
   Millis idle_poll{1'000};  // how often sites with waiting commands are looked at
+  // True when the site's retained state says it is offline (null: always try).
+  std::function<bool(const std::string& site)> is_offline;
 };
 
 struct DownlinkStats {
@@ -65,7 +68,7 @@ class Downlink {
   DownlinkOptions options_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::string> acks_;               // payloads
+  std::deque<std::pair<std::string, std::string>> acks_;  // the topic's site, payload
   std::map<std::string, int64_t> sent_at_;     // site -> mono ms of the last batch sent
   std::map<std::string, uint64_t> sent_next_;  // site -> next_seq when the last batch was sent
   bool resend_all_ = false;

@@ -132,7 +132,9 @@ Status ErpFeed::on_sales_order(const Json& row) {
     const bool unreleased = open_status(status) || status == "A";
     if (!cancelled && !unreleased) return Status::Ok();
     v1::Command c;
-    c.set_command_id("cancel:" + id);
+    // Each change is its own command: an order released, cancelled and released
+    // again sends each step (the outbox remembers a command id for good).
+    c.set_command_id("cancel:" + id + "@" + text(row, "lastmodifieddate"));
     c.set_business_key("order:" + number);
     v1::SalesOrderCancel* x = c.mutable_sales_order_cancel();
     x->set_erp_order_id(id);
@@ -157,7 +159,7 @@ Status ErpFeed::on_sales_order(const Json& row) {
     return Status::Ok();
   }
   v1::Command c;
-  c.set_command_id("release:" + id);
+  c.set_command_id("release:" + id + "@" + text(row, "lastmodifieddate"));
   v1::SalesOrderRelease* r = c.mutable_sales_order_release();
   r->set_erp_order_id(id);
   r->set_order_number(first_of(text(*order, "tranId"), first_of(text(*order, "externalId"), number)));

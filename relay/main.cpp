@@ -98,6 +98,12 @@ int run(const Config& cfg) {
   if (!outbox.ok()) return fail("cannot open the command outbox", outbox.status());
   DownlinkOptions dlo;
   dlo.resend_after = cfg.duration("downlink.resend_after");
+  Uplink* presence = &uplink;
+  dlo.is_offline = [presence](const std::string& site) {
+    std::map<std::string, SiteState> sites = presence->sites();
+    auto it = sites.find(site);
+    return it != sites.end() && !it->second.state.online();
+  };
   Downlink downlink(**outbox, *transport, clock, dlo);
   uplink.on_other_message([&downlink](MqttMessage m) { downlink.handle_ack(m); });
   uplink.on_connected([&downlink] { downlink.connected(); });

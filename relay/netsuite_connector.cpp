@@ -2,6 +2,7 @@
 
 #include "relay/netsuite_wire.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "platform/core/json.h"
@@ -55,7 +56,9 @@ ErpOutcome NetSuiteConnector::classify_failure(const Result<HttpResponse>& r, co
   }
   const int code = r->status;
   if (code == 429) {
+    // Seconds, kept sane: an HTTP date or a huge value must not stall a key for good.
     long after = std::atol(r->header("Retry-After").c_str());
+    after = std::clamp(after, 0L, 300L);
     return ErpOutcome::throttle(what + ": the ERP's concurrency limit was reached (429)", Millis(after * 1000));
   }
   NetSuiteError e = parse_error(r->body);
@@ -66,6 +69,9 @@ ErpOutcome NetSuiteConnector::classify_failure(const Result<HttpResponse>& r, co
   }
   if (e.code == "SSS_REQUEST_LIMIT_EXCEEDED" || e.code == "CONCURRENCY_LIMIT_EXCEEDED" || e.code == "WS_REQUEST_BLOCKED")
     return ErpOutcome::throttle(what + ": " + describe(e), Millis(0));
+  // Passing conflicts (a record locked or changed under us): try again, do not hold.
+  if (code == 408 || code == 409 || code == 423 || e.code == "RCRD_HAS_BEEN_CHANGED" || e.code == "RCRD_LOCKED_BY_WF")
+    return ErpOutcome::retry(what + ": " + describe(e), code == 408);
   return ErpOutcome::rejected(describe(e));
 }
 
@@ -119,7 +125,10 @@ ErpOutcome NetSuiteConnector::post(const v1::Event& e) {
   auto unless_already_there = [&](ErpOutcome o) {
     if (o.kind != ErpOutcome::Kind::kRejected) return o;
     ErpOutcome found = find(e);
-    return found.kind == ErpOutcome::Kind::kPosted ? found : o;
+    if (found.kind == ErpOutcome::Kind::kPosted) return found;
+    // Unknown whether it is there: ask again later rather than hold what may be posted.
+    if (found.kind == ErpOutcome::Kind::kRetry) return ErpOutcome::retry(o.reason + "; and the lookup failed: " + found.reason, true);
+    return o;
   };
   switch (e.body_case()) {
     case v1::Event::kStockAdjustment: return post_adjustment(e);

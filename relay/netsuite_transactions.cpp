@@ -253,7 +253,18 @@ ErpOutcome NetSuiteConnector::post_return(const v1::Event& e) {
                      body, "itemReceipt", e.event_id(), "posting the item receipt of " + what);
     if (receipt.kind != ErpOutcome::Kind::kPosted) return receipt;
   }
+  // Credit what was received by this return, line by line: NetSuite would
+  // otherwise credit every line of the authorisation not yet credited.
   Json credit = Json::object();
+  Json credit_lines = Json::array();
+  for (const v1::ReceiptLine& l : r.lines()) {
+    if (l.received_quantity() <= 0) continue;
+    Json line = Json::object();
+    line.set("orderLine", Json::number(static_cast<int64_t>(std::atoll(l.line_ref().c_str()))));
+    line.set("quantity", Json::number(l.received_quantity()));
+    credit_lines.push(std::move(line));
+  }
+  credit.set("item", Json::object()).set("items", std::move(credit_lines));
   credit.set("externalId", Json::string(e.event_id() + ":credit"));
   credit.set("memo", Json::string("Stockbridge " + e.site_id() + " credit for " + what));
   ErpOutcome memo = create(std::string(kRecordBase) + "/returnAuthorization/" + url_encode(r.erp_return_id()) +

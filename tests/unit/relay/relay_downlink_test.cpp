@@ -172,3 +172,31 @@ TEST(RelayDownlink, AnOfflineSiteWaitsAndGetsEverythingWhenItComesBack) {
   LONGS_EQUAL(2, b.commands(1).seq());
   LONGS_EQUAL(1, outbox->stats("leeds-2").applied);
 }
+
+TEST(RelayDownlink, ASiteCannotAcknowledgeAnotherSitesCommands) {
+  CHECK_TRUE(outbox->enqueue("leeds-2", order("c1", "SO-1")).ok());
+  SiteAgent lyon(broker, "lyon-1");
+  v1::DownlinkAck forged;
+  forged.set_site_id("leeds-2");
+  forged.set_downlink_epoch(outbox->epoch());
+  forged.set_acked_through_seq(1);
+  // Published on lyon-1's own topic, naming leeds-2.
+  CHECK_TRUE(lyon.link->publish(v1::down_ack_topic("lyon-1"), forged.SerializeAsString()).ok());
+  CHECK_TRUE(testing::wait_until([&] { downlink->step(); return downlink->stats().malformed_acks == 1; }, Millis(2000)));
+  LONGS_EQUAL(1, outbox->stats("leeds-2").waiting);
+}
+
+TEST(RelayDownlink, AnOfflineSiteIsNotSentToUntilItIsBack) {
+  downlink->stop();
+  DownlinkOptions d;
+  bool offline = true;
+  d.is_offline = [&](const std::string&) { return offline; };
+  downlink = std::make_unique<Downlink>(*outbox, *relay_link, clock, d);
+  CHECK_TRUE(outbox->enqueue("leeds-2", order("c1", "SO-1")).ok());
+  LONGS_EQUAL(0, downlink->step());
+  clock.advance(Millis(60'000));
+  LONGS_EQUAL(0, downlink->step());  // nothing piles up in the broker meanwhile
+  offline = false;
+  downlink->site_online("leeds-2");
+  LONGS_EQUAL(1, downlink->step());
+}
