@@ -124,11 +124,17 @@ Status ErpFeed::poll() {
 Status ErpFeed::run_feed(const Feed& feed) {
   std::string cursor = load(cursors_, feed.name);
   if (cursor.empty()) cursor = kStartCursor;
+  // Each poll starts a little behind its cursor: a row committed late with an
+  // earlier stamp, or modified while an earlier poll paged, is read after all.
+  // What was read before makes the same command ids, which the outbox skips.
+  std::string from = cursor;
+  if (int64_t at = 0; cursor != kStartCursor && parse_iso8601(cursor, &at))
+    from = format_iso8601(at - options_.overlap.count());
   size_t offset = 0;
   for (;;) {
     std::string q = std::string("SELECT ") + feed.columns + " FROM " + feed.table + " WHERE ";
     if (*feed.type_filter) q += std::string(feed.type_filter) + " AND ";
-    q += "lastmodifieddate > " + suiteql_quote(cursor) + " ORDER BY lastmodifieddate, id";
+    q += "lastmodifieddate > " + suiteql_quote(from) + " ORDER BY lastmodifieddate, id";
     Result<Json> page = suiteql(q, offset);
     if (!page.ok()) return page.status();
     const Json* rows = page->find("items");
@@ -144,7 +150,7 @@ Status ErpFeed::run_feed(const Feed& feed) {
       for (const Json& row : rows->items())
         if (std::string s = row.get_string("lastmodifieddate"); s < last && s > safe) safe = s;
     }
-    if (safe.empty()) {  // a whole page shares one stamp: page on within it
+    if (safe.empty() || safe <= from) {  // a whole page shares one stamp: page on within it
       offset += rows->items().size();
       continue;
     }
@@ -154,6 +160,7 @@ Status ErpFeed::run_feed(const Feed& feed) {
       std::lock_guard lock(mu_);
       stats_.cursors[feed.name] = safe;
     }
+    from = safe;
     offset = 0;
     if (!has_more) return Status::Ok();
   }

@@ -48,6 +48,7 @@ namespace sb::relay {
 
 struct ErpFeedOptions {
   Millis interval{30'000};
+  Millis overlap{120'000};                             // each poll re-reads this far behind its cursor
   size_t page_size = 500;                              // SuiteQL limit (1..1000)
   Millis timeout{30'000};                              // one ERP answer
   std::map<std::string, std::string> site_locations;   // ERP location id -> site id
