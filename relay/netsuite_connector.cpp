@@ -79,7 +79,7 @@ ErpOutcome NetSuiteConnector::resolve_item(const std::string& sku) {
   {
     std::lock_guard lock(mu_);
     auto it = items_.find(sku);
-    if (it != items_.end()) {
+    if (it != items_.end() && steady_ms() - it->second.read_at_ms < kMasterDataTtlMs) {
       if (it->second.inactive) return ErpOutcome::rejected("item " + sku + " is inactive in the ERP (INACTIVE_SKU)");
       return ErpOutcome::posted(it->second.id);
     }
@@ -102,7 +102,7 @@ ErpOutcome NetSuiteConnector::resolve_item(const std::string& sku) {
   if (!items || !items->is_array()) return ErpOutcome::retry("looking up item " + sku + ": unreadable SuiteQL answer", false);
   for (const Json& row : items->items()) {
     if (row.get_string("itemid") != sku) continue;
-    Item item{row.get_string("id"), row.get_string("isinactive") == "T"};
+    Item item{row.get_string("id"), row.get_string("isinactive") == "T", steady_ms()};
     {
       std::lock_guard lock(mu_);
       items_[sku] = item;

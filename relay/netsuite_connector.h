@@ -67,9 +67,18 @@ class NetSuiteConnector final : public ErpConnector {
   };
 
  private:
+  // Master data read from the ERP is kept for kMasterDataTtl: an item
+  // deactivated or reactivated in the ERP, or a ship item changed, is seen
+  // within that time without a restart.
+  static constexpr int64_t kMasterDataTtlMs = 10 * 60 * 1000;
   struct Item {
     std::string id;
     bool inactive = false;
+    int64_t read_at_ms = 0;  // steady clock
+  };
+  struct ShipMethod {
+    std::string id;
+    int64_t read_at_ms = 0;
   };
   // kPosted with the item's internal id in erp_id, or rejected/retry.
   ErpOutcome resolve_item(const std::string& sku);
@@ -94,7 +103,7 @@ class NetSuiteConnector final : public ErpConnector {
   NetSuiteOptions options_;
   std::mutex mu_;
   std::map<std::string, Item> items_;
-  std::map<std::string, std::string> ship_methods_;  // "carrier/service" -> ship item id
+  std::map<std::string, ShipMethod> ship_methods_;  // "carrier/service" -> ship item
 };
 
 }  // namespace sb::relay

@@ -71,7 +71,8 @@ ErpOutcome NetSuiteConnector::ship_method(const std::string& carrier, const std:
   const std::string key = carrier + "/" + service;
   {
     std::lock_guard lock(mu_);
-    if (auto it = ship_methods_.find(key); it != ship_methods_.end()) return ErpOutcome::posted(it->second);
+    if (auto it = ship_methods_.find(key); it != ship_methods_.end() && steady_ms() - it->second.read_at_ms < kMasterDataTtlMs)
+      return ErpOutcome::posted(it->second.id);
   }
   ClientRequest req = request("POST", kSuiteQl);
   req.headers.emplace_back("Prefer", "transient");
@@ -93,7 +94,7 @@ ErpOutcome NetSuiteConnector::ship_method(const std::string& carrier, const std:
       if (row.get_string("isinactive") == "T") continue;
       std::string id = row.get_string("id");
       std::lock_guard lock(mu_);
-      ship_methods_[key] = id;
+      ship_methods_[key] = ShipMethod{id, steady_ms()};
       return ErpOutcome::posted(id);
     }
   }

@@ -1,5 +1,7 @@
 #include "relay/netsuite_wire.h"
 
+#include <chrono>
+
 #include "platform/core/clock.h"
 #include "platform/core/json.h"
 
@@ -55,5 +57,9 @@ std::string suiteql_quote(const std::string& s) {
 
 std::string tran_date(int64_t ms) { return format_iso8601(ms).substr(0, 10); }
 
+
+int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
 
 }  // namespace sb::relay::netsuite

@@ -27,5 +27,7 @@ std::string describe(const NetSuiteError& e);
 std::string id_from_location(const std::string& location);
 std::string suiteql_quote(const std::string& s);
 std::string tran_date(int64_t ms);
+// Milliseconds of the steady clock (ages of cached master data).
+int64_t steady_ms();
 
 }  // namespace sb::relay::netsuite
