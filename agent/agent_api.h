@@ -67,7 +67,5 @@ Json agent_status(AgentContext& ctx);
 // Its Clarus part: the API link, the downlink queue and held commands (clarus_status.cpp).
 void add_clarus_status(AgentContext& ctx, Json& status);
 void add_clarus_metrics(AgentContext& ctx, std::string& out);
-// One Prometheus metric with its HELP and TYPE lines.
-void metric(std::string& out, const char* name, const char* type, const char* help, double value);
 
 }  // namespace sb::agent

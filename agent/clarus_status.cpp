@@ -1,12 +1,13 @@
 // The Clarus part of the status page: is Clarus reachable, what waits to be
 // applied there, and what Clarus refused.
 #include "agent/agent_api.h"
+#include "platform/core/report.h"
 
 namespace sb::agent {
 namespace {
 
-Json time_or_null(int64_t ms) { return ms > 0 ? Json::string(format_iso8601(ms)) : Json(); }
-Json num(uint64_t v) { return Json::number(static_cast<int64_t>(v)); }
+Json time_or_null(int64_t ms) { return json_time(ms); }
+Json num(uint64_t v) { return json_count(v); }
 
 Json command_outcome_json(const v1::CommandOutcome& o) {
   Json r = Json::object();
@@ -29,7 +30,7 @@ void add_clarus_status(AgentContext& ctx, Json& s) {
   clarus.set("reachable", Json::boolean(reachable));
   clarus.set("last_ok_at", time_or_null(cc.last_ok_at_ms));
   clarus.set("last_failure_at", time_or_null(cc.last_failure_at_ms));
-  clarus.set("last_error", cc.last_error.empty() ? Json() : Json::string(cc.last_error));
+  clarus.set("last_error", json_text(cc.last_error));
   clarus.set("requests", num(cc.requests));
   clarus.set("webhooks", Json::boolean(ctx.webhooks != nullptr));
   if (ctx.webhooks) clarus.set("webhook_intake", webhook_counters_json(ctx.webhooks->counters()));
@@ -46,7 +47,7 @@ void add_clarus_status(AgentContext& ctx, Json& s) {
     sw.set("events_already_journaled", num(ws.events_duplicate));
     sw.set("goods_out_hints_dropped", num(ws.goods_out_hints_dropped));
     sw.set("records_without_id", num(ws.records_without_id));
-    sw.set("last_error", ws.last_error.empty() ? Json() : Json::string(ws.last_error));
+    sw.set("last_error", json_text(ws.last_error));
     Json& cursors = sw.set("cursors", Json::object());
     for (const auto& [resource, c] : ws.cursors) {
       Json j = Json::object();
@@ -76,8 +77,8 @@ void add_clarus_status(AgentContext& ctx, Json& s) {
   dl.set("clarus_unavailable", Json::boolean(ds.clarus_unavailable));
   dl.set("unavailable_since", ds.clarus_unavailable ? time_or_null(ds.unavailable_since_ms) : Json());
   dl.set("retries", num(ds.retries));
-  dl.set("current", ds.current.empty() ? Json() : Json::string(ds.current));
-  dl.set("last_error", ds.last_error.empty() ? Json() : Json::string(ds.last_error));
+  dl.set("current", json_text(ds.current));
+  dl.set("last_error", json_text(ds.last_error));
   Json& recent = dl.set("recent", Json::array());
   for (const v1::CommandOutcome& o : ctx.commands->recent()) recent.push(command_outcome_json(o));
   Json& held = dl.set("held_commands", Json::array());

@@ -1,6 +1,7 @@
 #include <cstdio>
 
 #include "agent/agent_api.h"
+#include "platform/core/report.h"
 
 namespace sb::agent {
 
@@ -8,9 +9,9 @@ HttpResponse handle_post_events(AgentContext& ctx, const HttpRequest& req);  // 
 
 namespace {
 
-Json num(uint64_t v) { return Json::number(static_cast<int64_t>(v)); }
+Json num(uint64_t v) { return json_count(v); }
 Json num(int64_t v) { return Json::number(v); }
-Json time_or_null(int64_t ms) { return ms > 0 ? Json::string(format_iso8601(ms)) : Json(); }
+Json time_or_null(int64_t ms) { return json_time(ms); }
 
 // One word for the banner: are the books keeping up?
 std::string flow_state(const ForwarderStats& f, const JournalStats& j, uint64_t batch) {
@@ -59,7 +60,7 @@ Json agent_status(AgentContext& ctx) {
   Json& relay = links.set("relay", Json::object());
   relay.set("last_ack_at", time_or_null(fs.last_ack_at_ms));
   relay.set("https_fallback_active", Json::boolean(fs.https_active));
-  relay.set("last_error", fs.last_error.empty() ? Json() : Json::string(fs.last_error));
+  relay.set("last_error", json_text(fs.last_error));
 
   Json& intake = s.set("intake", Json::object());
   intake.set("accepted", num(ctx.counters.accepted.load()));
@@ -98,24 +99,6 @@ Json agent_status(AgentContext& ctx) {
   return s;
 }
 
-
-void metric(std::string& out, const char* name, const char* type, const char* help, double value) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", value);
-  out += "# HELP ";
-  out += name;
-  out += ' ';
-  out += help;
-  out += "\n# TYPE ";
-  out += name;
-  out += ' ';
-  out += type;
-  out += '\n';
-  out += name;
-  out += ' ';
-  out += buf;
-  out += '\n';
-}
 
 namespace {
 

@@ -3,12 +3,13 @@
 #include <cstdio>
 
 #include "platform/core/log.h"
+#include "platform/core/report.h"
 
 namespace sb::relay {
 namespace {
 
-Json num(uint64_t v) { return Json::number(static_cast<int64_t>(v)); }
-Json time_or_null(int64_t ms) { return ms > 0 ? Json::string(format_iso8601(ms)) : Json(); }
+Json num(uint64_t v) { return json_count(v); }
+Json time_or_null(int64_t ms) { return json_time(ms); }
 
 // Constant-time comparison, so the token cannot be guessed byte by byte from timings.
 bool same_secret(const std::string& a, const std::string& b) {
@@ -36,21 +37,6 @@ HttpResponse uplink(RelayContext& ctx, const HttpRequest& req) {
   r.content_type = "application/x-protobuf";
   r.body = std::move(ack).value();
   return r;
-}
-
-void metric_header(std::string& out, const std::string& name, const char* type, const char* help) {
-  out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
-}
-
-void metric_value(std::string& out, const std::string& name, double value, const std::string& labels = "") {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", value);
-  out += name + labels + " " + buf + "\n";
-}
-
-void metric(std::string& out, const std::string& name, const char* type, const char* help, double value) {
-  metric_header(out, name, type, help);
-  metric_value(out, name, value);
 }
 
 HttpResponse metrics(RelayContext& ctx) {
@@ -122,7 +108,7 @@ Json relay_status(RelayContext& ctx) {
   erp.set("lookups", num(ps.lookups));
   erp.set("found_by_lookup", num(ps.found_by_lookup));
   erp.set("calls", num(ps.erp_calls));
-  erp.set("last_error", ps.last_error.empty() ? Json() : Json::string(ps.last_error));
+  erp.set("last_error", json_text(ps.last_error));
 
   Json& up = s.set("uplink", Json::object());
   up.set("broker_connected", Json::boolean(us.broker_connected));
@@ -164,7 +150,7 @@ Json relay_status(RelayContext& ctx) {
     f.set("last_ok_at", time_or_null(fs.last_ok_ms));
     f.set("polls", num(fs.polls));
     f.set("failed_polls", num(fs.failed_polls));
-    f.set("last_error", fs.last_error.empty() ? Json() : Json::string(fs.last_error));
+    f.set("last_error", json_text(fs.last_error));
     Json& queued = f.set("queued", Json::object());
     for (const auto& [kind, n] : fs.queued) queued.set(kind, num(n));
     Json& skipped = f.set("skipped", Json::object());
