@@ -10,6 +10,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "platform/core/clock.h"
 #include "stockbridge/v1/wire.h"
@@ -39,6 +40,15 @@ class ErpConnector {
   virtual ~ErpConnector() = default;
   // Creates the ERP record for `event` (external id = event.event_id()).
   virtual ErpOutcome post(const v1::Event& event) = 0;
+  // Creates one record for the net of several stock adjustments of one SKU
+  // and warehouse (coalesced by the poster under backlog): `net` is the first
+  // of them carrying the summed quantity; its event_id is the external id, so
+  // find(net) finds the record again. `covers` lists every event id the record
+  // stands for (net's own first); a connector writes them on the record.
+  virtual ErpOutcome post_net(const v1::Event& net, const std::vector<std::string>& covers) {
+    (void)covers;
+    return post(net);
+  }
   // kPosted (with id) if the ERP holds a record with this event's external id,
   // kNotFound if it surely does not, kRetry if it cannot tell now.
   virtual ErpOutcome find(const v1::Event& event) = 0;

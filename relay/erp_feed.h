@@ -109,6 +109,9 @@ class ErpFeed {
 
   // erp_feed_records.cpp: one changed row -> commands (Ok also when skipped).
   Status on_item(const Json& row);
+  // The ItemUpsert of an item (its record read from the ERP, or nullptr when it has none).
+  static v1::Command item_command(const std::string& id, const std::string& stamp, const std::string& sku, bool active,
+                                  const Json* item);
   Status on_ship_item(const Json& row);
   Status on_sales_order(const Json& row);
   Status on_purchase_order(const Json& row);
@@ -123,8 +126,10 @@ class ErpFeed {
                                                                const std::string& number, const std::string& party);
   };
   Status on_receipt_order(const Json& row, const ReceiptOrder& kind);
-  // The open lines of /{type}/{id}/item (quantity - done_field > 0).
-  Status open_lines(const std::string& type, const std::string& id, const char* done_field,
+  // The open lines of /{type}/{id}/item (quantity - done_field > 0), in each
+  // item's stock unit; each line's item is queued to `site` first.
+  // FailedPrecondition: a line is not a whole number of stock units.
+  Status open_lines(const std::string& type, const std::string& id, const char* done_field, const std::string& site,
                     google::protobuf::RepeatedPtrField<v1::OrderLine>* out);
 
   HttpClient& http_;

@@ -6,6 +6,7 @@
 #include "platform/core/log.h"
 #include "relay/erp_feed.h"
 #include "relay/netsuite_wire.h"
+#include "relay/units.h"
 
 namespace sb::relay {
 
@@ -52,31 +53,40 @@ std::string first_of(const std::string& a, const std::string& b) { return a.empt
 
 }  // namespace
 
-Status ErpFeed::on_item(const Json& row) {
-  const std::string id = text(row, "id");
+v1::Command ErpFeed::item_command(const std::string& id, const std::string& stamp, const std::string& sku, bool active,
+                                  const Json* item) {
   v1::Command c;
-  c.set_command_id("item:" + id + ":" + text(row, "lastmodifieddate"));
+  c.set_command_id("item:" + id + ":" + stamp);
+  c.set_business_key("item:" + sku);
   v1::ItemUpsert* u = c.mutable_item_upsert();
   u->set_erp_item_id(id);
-  u->set_sku(text(row, "itemid"));
-  u->set_active(text(row, "isinactive") != "T");
-  u->set_unit("EA");
-  Result<Json> item = get("/inventoryItem/" + url_encode(id));
-  if (!item.ok() && item.status().code() == Code::kUnavailable) return item.status();
-  if (item.ok()) {
+  u->set_sku(sku);
+  u->set_active(active);
+  u->set_unit("EA");  // without the item record: NetSuite's default counting unit
+  if (item) {
     // NetSuite's description fields, the most specific first; the SKU when none.
     u->set_description(first_of(first_of(text(*item, "displayName"), text(*item, "salesDescription")),
-                                first_of(text(*item, "description"), u->sku())));
+                                first_of(text(*item, "description"), sku)));
     u->set_units_per_case(units_per_case(*item));
+    // The warehouse counts in the unit the ERP counts stock in.
+    u->set_unit(clarus_unit_code(parse_item_units(*item)));
     if (std::string upc = text(*item, "upcCode"); !upc.empty()) u->set_barcode(upc);
   } else {
-    u->set_description(u->sku());  // not an inventory item (or gone): the row is all there is
+    u->set_description(sku);  // not an inventory item (or gone): the row is all there is
   }
-  if (u->sku().empty()) {
+  return c;
+}
+
+Status ErpFeed::on_item(const Json& row) {
+  const std::string id = text(row, "id");
+  Result<Json> item = get("/inventoryItem/" + url_encode(id));
+  if (!item.ok() && item.status().code() == Code::kUnavailable) return item.status();
+  if (text(row, "itemid").empty()) {
     skip("no_sku", "item " + id);
     return Status::Ok();
   }
-  c.set_business_key("item:" + u->sku());
+  v1::Command c = item_command(id, text(row, "lastmodifieddate"), text(row, "itemid"), text(row, "isinactive") != "T",
+                               item.ok() ? &*item : nullptr);
   for (const std::string& site : all_sites()) SB_RETURN_IF_ERROR(queue(site, c, "item_upsert", true));
   return Status::Ok();
 }
@@ -100,7 +110,7 @@ Status ErpFeed::on_ship_item(const Json& row) {
   return Status::Ok();
 }
 
-Status ErpFeed::open_lines(const std::string& type, const std::string& id, const char* done_field,
+Status ErpFeed::open_lines(const std::string& type, const std::string& id, const char* done_field, const std::string& site,
                            google::protobuf::RepeatedPtrField<v1::OrderLine>* out) {
   Result<Json> lines = get("/" + type + "/" + url_encode(id) + "/item");
   if (!lines.ok()) return lines.status();
@@ -112,8 +122,26 @@ Status ErpFeed::open_lines(const std::string& type, const std::string& id, const
     v1::OrderLine* o = out->Add();
     o->set_line_ref(first_of(text(l, "orderLine"), text(l, "line")));
     o->set_sku(ref(l, "item", "refName"));
-    o->set_quantity(open);
-    o->set_unit(ref(l, "units", "refName"));  // quantities are in the order line's units
+    // The warehouse counts in the item's stock unit: the line's quantity is
+    // converted from the line's units, and must come to a whole number.
+    const std::string item_id = ref(l, "item", "id");
+    Result<Json> item = get("/inventoryItem/" + url_encode(item_id));
+    if (!item.ok() && item.status().code() == Code::kUnavailable) return item.status();
+    if (item.ok() && !site.empty()) {
+      // The item goes to the site ahead of the order naming it: an item made
+      // in the ERP with its order can be read by the item feed after the order.
+      const Json* inactive = item->find("isInactive");
+      v1::Command upsert = item_command(item_id, text(*item, "lastModifiedDate"), first_of(text(*item, "itemId"), o->sku()),
+                                        !(inactive && inactive->is_bool() && inactive->as_bool()), &*item);
+      SB_RETURN_IF_ERROR(queue(site, std::move(upsert), "item_upsert", true));
+    }
+    const ItemUnits units = item.ok() ? parse_item_units(*item) : ItemUnits{};
+    const ErpUnit* stock = units.stock();
+    const std::string line_units = ref(l, "units", "refName");
+    Result<Conversion> c = convert(units, o->sku(), line_units, open, stock ? stock->name : "", stock ? stock->rate : 1);
+    if (!c.ok()) return Status::FailedPrecondition("line " + o->line_ref() + ": " + c.status().message());
+    o->set_quantity(c->quantity);
+    o->set_unit(clarus_unit_code(units));
   }
   return Status::Ok();
 }
@@ -177,10 +205,10 @@ Status ErpFeed::on_sales_order(const Json& row) {
     r->set_carrier(carrier);
     r->set_carrier_service(text(*ship, "custitem_sb_service_code"));
   }
-  Status lines = open_lines("salesOrder", id, "quantityFulfilled", r->mutable_lines());
+  Status lines = open_lines("salesOrder", id, "quantityFulfilled", site->second, r->mutable_lines());
   if (lines.code() == Code::kUnavailable) return lines;
   if (!lines.ok()) {
-    skip("unreadable", what, lines.message());
+    skip(lines.code() == Code::kFailedPrecondition ? "uom_not_convertible" : "unreadable", what, lines.message());
     return Status::Ok();
   }
   if (r->lines().empty()) {
@@ -207,10 +235,11 @@ Status ErpFeed::on_receipt_order(const Json& row, const ReceiptOrder& kind) {
   c.set_command_id(std::string(kind.key) + ":" + id);
   c.set_business_key(std::string(kind.key) + ":" + number);
   google::protobuf::RepeatedPtrField<v1::OrderLine>* lines = kind.fill(c, id, number, text(row, "entity"));
-  Status read = open_lines(kind.record, id, "quantityReceived", lines);
+  Status read = open_lines(kind.record, id, "quantityReceived", site->second, lines);
   if (read.code() == Code::kUnavailable) return read;
   if (!read.ok() || lines->empty()) {
-    skip(read.ok() ? "no_open_lines" : "unreadable", what, read.message());
+    skip(read.ok() ? "no_open_lines" : read.code() == Code::kFailedPrecondition ? "uom_not_convertible" : "unreadable", what,
+         read.message());
     return Status::Ok();
   }
   return queue(site->second, c, kind.stat);

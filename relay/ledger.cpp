@@ -44,6 +44,12 @@ std::string id_value(char state, uint64_t seq, const std::string& erp_id = "") {
   return std::string(1, state) + encode_u64_key(seq) + erp_id;
 }
 
+std::vector<uint64_t> decode_group(std::string_view v) {
+  std::vector<uint64_t> out;
+  for (size_t at = 0; at + 8 <= v.size(); at += 8) out.push_back(decode_u64_key(v.substr(at, 8)));
+  return out;
+}
+
 // Why an event cannot be posted as it is, or "" when it can.
 std::string invalid_reason(const v1::Event& e, const std::string& site) {
   if (e.event_id().empty()) return "the event has no event_id";
@@ -184,50 +190,61 @@ Result<LedgerRecord> Ledger::load(uint64_t ledger_seq) {
   SB_RETURN_IF_ERROR((*txn)->get(events_, key, &v));
   LedgerRecord rec;
   if (!unframe(v, &rec)) return Status::Corruption("ledger entry " + std::to_string(ledger_seq) + " does not parse");
-  std::string dummy;
-  Status a = (*txn)->get(attempted_, key, &dummy);
+  std::string group;
+  Status a = (*txn)->get(attempted_, key, &group);
   if (!a.ok() && a.code() != Code::kNotFound) return a;
   rec.attempted = a.ok();
+  rec.coalesced_with = decode_group(group);
   Status h = (*txn)->get(held_, key, &rec.held_reason);
   if (!h.ok() && h.code() != Code::kNotFound) return h;
   rec.held = h.ok();
   return rec;
 }
 
-Status Ledger::mark_attempted(uint64_t ledger_seq) {
-  return committer_.run([&](WriteTxn& txn) { return txn.put(attempted_, encode_u64_key(ledger_seq), ""); });
+Status Ledger::mark_attempted(uint64_t ledger_seq, const std::vector<uint64_t>& coalesced_with) {
+  // attempted value: the seqs of the rest of a coalesced group, 8 bytes each (empty when alone).
+  std::string group;
+  for (uint64_t s : coalesced_with) group += encode_u64_key(s);
+  return committer_.run([&](WriteTxn& txn) { return txn.put(attempted_, encode_u64_key(ledger_seq), group); });
 }
 
 Status Ledger::mark_posted(uint64_t ledger_seq, const std::string& event_id, const std::string& erp_id) {
-  bool was_held = false;
-  bool recorded_now = false;  // false when an earlier call recorded it: the counters must not move twice
+  return mark_posted({{ledger_seq, event_id}}, erp_id);
+}
+
+Status Ledger::mark_posted(const std::vector<Posted>& events, const std::string& erp_id) {
+  uint64_t now_posted = 0, now_unheld = 0;  // what this commit changed: an earlier call's work must not count twice
   return committer_.run(
       [&](WriteTxn& txn) -> Status {
-        const std::string key = encode_u64_key(ledger_seq);
-        std::string v;
-        recorded_now = false;
-        Status g = txn.get(events_, key, &v);
-        if (g.code() == Code::kNotFound) return Status::Ok();  // already recorded
-        if (!g.ok()) return g;
+        now_posted = now_unheld = 0;
         Result<uint64_t> posted = get_u64(txn, meta_, kPosted);
         if (!posted.ok()) return posted.status();
-        Status h = txn.get(held_, key, &v);
-        was_held = h.ok();
-        SB_RETURN_IF_ERROR(txn.del(events_, key));
-        (void)txn.del(attempted_, key);
-        if (was_held) SB_RETURN_IF_ERROR(txn.del(held_, key));
-        SB_RETURN_IF_ERROR(txn.put(ids_, event_id, id_value('D', ledger_seq, erp_id)));
-        // Indexed by time, so ids can be forgotten after the retention.
-        SB_RETURN_IF_ERROR(txn.put(posted_log_, encode_u64_key(static_cast<uint64_t>(clock_.wall_ms())) + key, event_id));
-        SB_RETURN_IF_ERROR(txn.put(meta_, kPosted, encode_u64_key(*posted + 1)));
-        recorded_now = true;
-        return Status::Ok();
+        for (const Posted& e : events) {
+          const std::string key = encode_u64_key(e.ledger_seq);
+          std::string v;
+          Status g = txn.get(events_, key, &v);
+          if (g.code() == Code::kNotFound) continue;  // already recorded
+          if (!g.ok()) return g;
+          Status h = txn.get(held_, key, &v);
+          SB_RETURN_IF_ERROR(txn.del(events_, key));
+          (void)txn.del(attempted_, key);
+          if (h.ok()) {
+            SB_RETURN_IF_ERROR(txn.del(held_, key));
+            ++now_unheld;
+          }
+          SB_RETURN_IF_ERROR(txn.put(ids_, e.event_id, id_value('D', e.ledger_seq, erp_id)));
+          // Indexed by time, so ids can be forgotten after the retention.
+          SB_RETURN_IF_ERROR(
+              txn.put(posted_log_, encode_u64_key(static_cast<uint64_t>(clock_.wall_ms())) + key, e.event_id));
+          ++now_posted;
+        }
+        if (now_posted == 0) return Status::Ok();
+        return txn.put(meta_, kPosted, encode_u64_key(*posted + now_posted));
       },
       [&] {
-        if (!recorded_now) return;
-        --pending_;
-        ++posted_;
-        if (was_held) --held_count_;
+        pending_ -= now_posted;
+        posted_ += now_posted;
+        held_count_ -= now_unheld;
       });
 }
 
@@ -258,8 +275,9 @@ Status Ledger::scan_open(const std::function<void(uint64_t, const LedgerRecord&)
       inner = Status::Corruption("ledger entry " + std::to_string(decode_u64_key(k)) + " does not parse");
       return false;
     }
-    std::string dummy;
-    rec.attempted = (*txn)->get(attempted_, k, &dummy).ok();
+    std::string group;
+    rec.attempted = (*txn)->get(attempted_, k, &group).ok();
+    rec.coalesced_with = decode_group(group);
     rec.held = (*txn)->get(held_, k, &rec.held_reason).ok();
     visit(decode_u64_key(k), rec);
     return true;
@@ -275,7 +293,7 @@ Result<std::string> Ledger::state_of(const std::string& event_id, std::string* e
   if (s.code() == Code::kNotFound) return std::string();
   if (!s.ok()) return s;
   if (v.empty()) return Status::Corruption("empty id record for " + event_id);
-  if (erp_id && v.size() > 9) *erp_id = v.substr(9);
+  if (erp_id) *erp_id = v.size() > 9 ? v.substr(9) : std::string();
   switch (v[0]) {
     case 'P': return std::string("pending");
     case 'H': return std::string("held");

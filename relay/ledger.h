@@ -58,6 +58,9 @@ struct LedgerRecord {
   std::string epoch;
   v1::Event event;
   bool attempted = false;
+  // When it was attempted as the first of a coalesced group: the ledger seqs
+  // of the other events the one ERP record stands for, in order.
+  std::vector<uint64_t> coalesced_with;
   bool held = false;
   std::string held_reason;
 };
@@ -96,8 +99,17 @@ class Ledger {
   Result<std::vector<IntakeResult>> accept(const std::vector<const v1::UplinkBatch*>& batches);
 
   Result<LedgerRecord> load(uint64_t ledger_seq);
-  Status mark_attempted(uint64_t ledger_seq);
+  // Recorded before an ERP post. `coalesced_with`: the other events of a
+  // coalesced group the post stands for; the group is kept, so after a crash
+  // the same events form the same record and the lookup by external id finds it.
+  Status mark_attempted(uint64_t ledger_seq, const std::vector<uint64_t>& coalesced_with = {});
   Status mark_posted(uint64_t ledger_seq, const std::string& event_id, const std::string& erp_id);
+  // Several events posted as one ERP record (a coalesced group), in one commit.
+  struct Posted {
+    uint64_t ledger_seq;
+    std::string event_id;
+  };
+  Status mark_posted(const std::vector<Posted>& events, const std::string& erp_id);
   Status mark_held(uint64_t ledger_seq, const std::string& event_id, const std::string& reason);
 
   // Every event still in custody, in ledger order (start-up of the poster).

@@ -86,6 +86,7 @@ int run(const Config& cfg) {
   Uplink* uplink_ptr = nullptr;
   Poster poster(**ledger, erp, clock, po, [&uplink_ptr](const std::string& site, const std::string& epoch,
                                                         const v1::EventOutcome& o) {
+  po.coalesce_max = static_cast<int>(cfg.integer("poster.coalesce_max"));
     if (uplink_ptr) uplink_ptr->add_outcome(site, epoch, o);
   });
   Uplink uplink(**ledger, poster, *transport, clock, cfg.duration("outcomes.flush_interval"));

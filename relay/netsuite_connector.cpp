@@ -102,7 +102,10 @@ ErpOutcome NetSuiteConnector::resolve_item(const std::string& sku) {
   if (!items || !items->is_array()) return ErpOutcome::retry("looking up item " + sku + ": unreadable SuiteQL answer", false);
   for (const Json& row : items->items()) {
     if (row.get_string("itemid") != sku) continue;
-    Item item{row.get_string("id"), row.get_string("isinactive") == "T", steady_ms()};
+    Item item;  // units are read again with it, when first needed
+    item.id = row.get_string("id");
+    item.inactive = row.get_string("isinactive") == "T";
+    item.read_at_ms = steady_ms();
     {
       std::lock_guard lock(mu_);
       items_[sku] = item;
@@ -111,6 +114,38 @@ ErpOutcome NetSuiteConnector::resolve_item(const std::string& sku) {
     return ErpOutcome::posted(item.id);
   }
   return ErpOutcome::rejected("SKU " + sku + " is not an item in the ERP (UNKNOWN_SKU)");
+}
+
+ErpOutcome NetSuiteConnector::item_units(const std::string& sku, ItemUnits* out) {
+  ErpOutcome item = resolve_item(sku);
+  if (item.kind != ErpOutcome::Kind::kPosted) return item;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = items_.find(sku); it != items_.end() && it->second.units_read) {
+      *out = it->second.units;
+      return item;
+    }
+  }
+  Result<HttpResponse> r = http_.send(request("GET", std::string(kRecordBase) + "/inventoryItem/" + url_encode(item.erp_id)));
+  ItemUnits units;
+  if (r.ok() && r->status == 200) {
+    Result<Json> body = Json::parse(r->body);
+    if (!body.ok()) return ErpOutcome::retry("reading the units of item " + sku + ": unreadable answer", false);
+    units = parse_item_units(*body);
+  } else if (!(r.ok() && r->status == 404)) {  // 404: not an inventory item; it has no units to convert
+    ErpOutcome o = classify_failure(r, "reading the units of item " + sku);
+    if (o.kind == ErpOutcome::Kind::kRejected) o = ErpOutcome::retry(o.reason, false);
+    o.ambiguous = false;
+    return o;
+  }
+  {
+    std::lock_guard lock(mu_);
+    Item& cached = items_[sku];
+    cached.units = units;
+    cached.units_read = true;
+  }
+  *out = std::move(units);
+  return item;
 }
 
 std::string NetSuiteConnector::location_for(const std::string& warehouse) const {
@@ -131,7 +166,7 @@ ErpOutcome NetSuiteConnector::post(const v1::Event& e) {
     return o;
   };
   switch (e.body_case()) {
-    case v1::Event::kStockAdjustment: return post_adjustment(e);
+    case v1::Event::kStockAdjustment: return post_adjustment(e, {});
     case v1::Event::kShipment: return unless_already_there(post_fulfilment(e));
     case v1::Event::kGoodsReceipt: return unless_already_there(post_goods_receipt(e));
     case v1::Event::kReturnReceipt: return unless_already_there(post_return(e));
@@ -141,15 +176,25 @@ ErpOutcome NetSuiteConnector::post(const v1::Event& e) {
   }
 }
 
-ErpOutcome NetSuiteConnector::post_adjustment(const v1::Event& e) {
+ErpOutcome NetSuiteConnector::post_net(const v1::Event& net, const std::vector<std::string>& covers) {
+  if (!net.has_stock_adjustment() || covers.size() < 2) return post(net);
+  return post_adjustment(net, covers);
+}
+
+ErpOutcome NetSuiteConnector::post_adjustment(const v1::Event& e, const std::vector<std::string>& covers) {
   const v1::StockAdjustment& a = e.stock_adjustment();
   std::string location = location_for(a.warehouse());
   if (location.empty()) {
     return ErpOutcome::rejected("warehouse " + a.warehouse() +
                                 " has no ERP location in erp.location_map (UNMAPPED_LOCATION)");
   }
-  ErpOutcome item = resolve_item(a.sku());
+  ItemUnits units;
+  ErpOutcome item = item_units(a.sku(), &units);
   if (item.kind != ErpOutcome::Kind::kPosted) return item;
+  // Posted in the item's base unit, whatever unit the warehouse counted in.
+  const ErpUnit* base = units.base();
+  Result<Conversion> qty = convert(units, a.sku(), a.unit(), a.quantity_delta(), base ? base->name : "", 1.0);
+  if (!qty.ok()) return ErpOutcome::rejected(qty.status().message());
 
   auto ref = [](const std::string& id) {
     Json r = Json::object();
@@ -157,11 +202,20 @@ ErpOutcome NetSuiteConnector::post_adjustment(const v1::Event& e) {
     return r;
   };
   std::string memo = "Stockbridge " + e.site_id() + " " + e.event_id();
-  if (!a.reason_code().empty()) memo += " reason " + a.reason_code();
+  if (covers.size() > 1) {
+    memo = "Stockbridge " + e.site_id() + " net of " + std::to_string(covers.size()) + " stock adjustments, first " +
+           e.event_id() + ", last " + covers.back() + " (all in " + std::string(kEventIdsField) + ")";
+  } else if (!a.reason_code().empty()) {
+    memo += " reason " + a.reason_code();
+  }
   Json line = Json::object();
   line.set("item", ref(item.erp_id));
   line.set("location", ref(location));
-  line.set("adjustQtyBy", Json::number(a.quantity_delta()));
+  line.set("adjustQtyBy", Json::number(qty->quantity));
+  if (base) {
+    line.set("units", ref(base->id));
+    line.set(kUomConversionField, Json::string(qty->note));
+  }
   line.set("memo", Json::string(a.location().empty() ? memo : memo + " bin " + a.location()));
   Json body = Json::object();
   body.set("externalId", Json::string(e.event_id()));
@@ -169,6 +223,12 @@ ErpOutcome NetSuiteConnector::post_adjustment(const v1::Event& e) {
   body.set("adjLocation", ref(location));
   body.set("tranDate", Json::string(tran_date(e.occurred_at_ms())));
   body.set("memo", Json::string(memo));
+  if (covers.size() > 1) {
+    // Every event the net stands for, one per line, so finance can trace each movement.
+    std::string ids;
+    for (const std::string& id : covers) ids += (ids.empty() ? "" : "\n") + id;
+    body.set(kEventIdsField, Json::string(ids));
+  }
   Json& inventory = body.set("inventory", Json::object());
   inventory.set("items", Json::array()).push(std::move(line));
   return create(std::string(kRecordBase) + "/inventoryAdjustment", body, "inventoryAdjustment", e.event_id(),

@@ -33,6 +33,7 @@
 #include "platform/http/http.h"
 #include "relay/erp_auth.h"
 #include "relay/erp_connector.h"
+#include "relay/units.h"
 
 namespace sb::relay {
 
@@ -54,6 +55,9 @@ class NetSuiteConnector final : public ErpConnector {
  public:
   NetSuiteConnector(HttpClient& http, NetSuiteOptions options);
   ErpOutcome post(const v1::Event& event) override;
+  // A coalesced net adjustment: its memo says how many events it covers and
+  // the body field custbody_sb_event_ids lists them all, one per line.
+  ErpOutcome post_net(const v1::Event& net, const std::vector<std::string>& covers) override;
   ErpOutcome find(const v1::Event& event) override;
   std::string name() const override { return "netsuite"; }
 
@@ -64,7 +68,23 @@ class NetSuiteConnector final : public ErpConnector {
     int64_t quantity = 0;
     int64_t done = 0;      // quantityFulfilled / quantityReceived
     std::string location;  // line location id, "" when none
+    std::string units;     // the line's units (refName), "" when none
+    double rate = 1;       // unitConversionRate: base units per one of the line's units
   };
+  // A warehouse line (of a shipment or receipt) before conversion.
+  struct WarehouseLine {
+    std::string line_ref;  // the ERP order line it moves
+    std::string sku;
+    std::string unit;      // Clarus unit code; "" = the item's stock unit
+    int64_t quantity = 0;
+  };
+  // What a transaction moves on one order line, in that line's units.
+  struct Move {
+    int64_t quantity = 0;
+    std::string sku;
+    std::string note;  // the conversion used, for custcol_sb_uom_conversion
+  };
+  using Moves = std::map<std::string, Move>;  // by order line
 
  private:
   // Master data read from the ERP is kept for kMasterDataTtl: an item
@@ -75,6 +95,8 @@ class NetSuiteConnector final : public ErpConnector {
     std::string id;
     bool inactive = false;
     int64_t read_at_ms = 0;  // steady clock
+    bool units_read = false;
+    ItemUnits units;
   };
   struct ShipMethod {
     std::string id;
@@ -82,12 +104,16 @@ class NetSuiteConnector final : public ErpConnector {
   };
   // kPosted with the item's internal id in erp_id, or rejected/retry.
   ErpOutcome resolve_item(const std::string& sku);
+  // The item's units and conversion rates (GET inventoryItem), kept with the item.
+  ErpOutcome item_units(const std::string& sku, ItemUnits* out);
+  // Converts warehouse lines into the order's line units (rejected: UOM_NOT_CONVERTIBLE).
+  ErpOutcome moves_for(const std::vector<OrderLine>& order, const std::vector<WarehouseLine>& lines, Moves* out);
   // POSTs body to path (a record, or a transform of one); 2xx is posted with the
   // id from Location; DUP_RCRD means an earlier attempt landed: looked up.
   ErpOutcome create(const std::string& path, const Json& body, const std::string& record_type,
                     const std::string& external_id, const std::string& what);
   ErpOutcome find_record(const std::string& record_type, const std::string& external_id);
-  ErpOutcome post_adjustment(const v1::Event& e);
+  ErpOutcome post_adjustment(const v1::Event& e, const std::vector<std::string>& covers);
   ErpOutcome post_fulfilment(const v1::Event& e);  // netsuite_transactions.cpp
   ErpOutcome post_goods_receipt(const v1::Event& e);
   ErpOutcome post_return(const v1::Event& e);

@@ -3,6 +3,8 @@
 // All are transforms of the ERP order, so the order's own lines decide what
 // may be posted: a line not on the order, an item changed on the order since
 // it was released, or more than remains open is held, never guessed.
+#include <algorithm>
+#include <cstdlib>
 #include <map>
 
 #include "relay/netsuite_connector.h"
@@ -35,8 +37,16 @@ std::string ref_field(const Json& row, const char* key, const char* field) {
   return v->is_string() ? v->as_string() : "";
 }
 
-// Quantities of one order's lines that this transaction moves, by orderLine.
-using Moves = std::map<std::string, int64_t>;
+using Moves = NetSuiteConnector::Moves;
+using WarehouseLine = NetSuiteConnector::WarehouseLine;
+
+double rate_of(const Json& row) {
+  const Json* v = row.find("unitConversionRate");
+  double rate = 1;
+  if (v && v->is_number()) rate = v->as_double();
+  if (v && v->is_string()) rate = std::atof(v->as_string().c_str());
+  return rate > 0 ? rate : 1;
+}
 
 }  // namespace
 
@@ -62,9 +72,33 @@ ErpOutcome NetSuiteConnector::order_lines(const std::string& type, const std::st
     l.quantity = int_of(row, "quantity");
     l.done = type == "salesOrder" ? int_of(row, "quantityFulfilled") : int_of(row, "quantityReceived");
     l.location = ref_field(row, "location", "id");
+    l.units = ref_field(row, "units", "refName");
+    l.rate = rate_of(row);
     out->push_back(std::move(l));
   }
   return ErpOutcome::posted(id);
+}
+
+ErpOutcome NetSuiteConnector::moves_for(const std::vector<OrderLine>& order, const std::vector<WarehouseLine>& lines,
+                                        Moves* out) {
+  out->clear();
+  for (const WarehouseLine& w : lines) {
+    Move& m = (*out)[w.line_ref];
+    m.sku = w.sku;
+    auto l = std::find_if(order.begin(), order.end(), [&](const OrderLine& o) { return o.order_line == w.line_ref; });
+    if (l == order.end() || w.quantity == 0) {  // not on the order: transform_lines refuses it by name
+      m.quantity += w.quantity;
+      continue;
+    }
+    ItemUnits units;
+    ErpOutcome item = item_units(w.sku, &units);
+    if (item.kind != ErpOutcome::Kind::kPosted) return item;
+    Result<Conversion> c = convert(units, w.sku, w.unit, w.quantity, l->units, l->rate);
+    if (!c.ok()) return ErpOutcome::rejected("order line " + w.line_ref + ": " + c.status().message());
+    m.quantity += c->quantity;
+    if (!c->note.empty()) m.note += (m.note.empty() ? "" : "; ") + c->note;
+  }
+  return ErpOutcome::posted("");
 }
 
 ErpOutcome NetSuiteConnector::ship_method(const std::string& carrier, const std::string& service) {
@@ -107,38 +141,39 @@ namespace {
 // The transform's item sublist: moved lines with their quantity, every other
 // line of the order left open. Rejected when the warehouse's lines do not fit the order.
 ErpOutcome transform_lines(const std::vector<NetSuiteConnector::OrderLine>& order, const Moves& moves,
-                           const std::map<std::string, std::string>& skus, const std::string& location,
-                           const std::string& what, Json* items) {
+                           const std::string& location, const std::string& what, Json* items) {
   *items = Json::array();
   size_t matched = 0;
   for (const auto& l : order) {
     Json line = Json::object();
     line.set("orderLine", Json::number(static_cast<int64_t>(std::atoll(l.order_line.c_str()))));
     auto m = moves.find(l.order_line);
-    if (m == moves.end() || m->second == 0) {
+    if (m == moves.end() || m->second.quantity == 0) {
       line.set("itemReceive", Json::boolean(false));
       items->push(std::move(line));
       continue;
     }
     matched++;
-    if (auto s = skus.find(l.order_line); s != skus.end() && !s->second.empty() && !l.sku.empty() && s->second != l.sku)
+    const std::string& sku = m->second.sku;
+    if (!sku.empty() && !l.sku.empty() && sku != l.sku)
       return ErpOutcome::rejected(what + ": order line " + l.order_line + " is " + l.sku + " in the ERP but the warehouse moved " +
-                                  s->second + " (the item was changed on the order after it was released)");
+                                  sku + " (the item was changed on the order after it was released)");
     const int64_t open = l.quantity - l.done;
-    if (m->second > open)
+    if (m->second.quantity > open)
       return ErpOutcome::rejected(what + ": order line " + l.order_line + " has " + std::to_string(open) + " open of " +
-                                  std::to_string(l.quantity) + ", the warehouse moved " + std::to_string(m->second) +
-                                  " (OVER_SHIPMENT)");
+                                  std::to_string(l.quantity) + (l.units.empty() ? "" : " " + l.units) +
+                                  ", the warehouse moved " + std::to_string(m->second.quantity) + " (OVER_SHIPMENT)");
     line.set("itemReceive", Json::boolean(true));
-    line.set("quantity", Json::number(m->second));
+    line.set("quantity", Json::number(m->second.quantity));
+    if (!m->second.note.empty()) line.set(kUomConversionField, Json::string(m->second.note));
     const std::string loc = l.location.empty() ? location : l.location;
     if (!loc.empty()) line.set("location", id_ref(loc));
     items->push(std::move(line));
   }
-  for (const auto& [order_line, qty] : moves) {
+  for (const auto& [order_line, move] : moves) {
     bool known = false;
     for (const auto& l : order) known = known || l.order_line == order_line;
-    if (!known && qty != 0) return ErpOutcome::rejected(what + ": line " + order_line + " is not on the order");
+    if (!known && move.quantity != 0) return ErpOutcome::rejected(what + ": line " + order_line + " is not on the order");
   }
   if (matched == 0) return ErpOutcome::rejected(what + ": nothing to post (no quantity on any order line)");
   return ErpOutcome::posted("");
@@ -154,14 +189,12 @@ ErpOutcome NetSuiteConnector::post_fulfilment(const v1::Event& e) {
   std::vector<OrderLine> order;
   ErpOutcome read = order_lines("salesOrder", s.erp_order_id(), &order);
   if (read.kind != ErpOutcome::Kind::kPosted) return read;
+  std::vector<WarehouseLine> shipped;
+  for (const v1::ShipmentLine& l : s.lines()) shipped.push_back({l.order_line_ref(), l.sku(), l.unit(), l.quantity()});
   Moves moves;
-  std::map<std::string, std::string> skus;
-  for (const v1::ShipmentLine& l : s.lines()) {
-    moves[l.order_line_ref()] += l.quantity();
-    skus[l.order_line_ref()] = l.sku();
-  }
+  if (ErpOutcome m = moves_for(order, shipped, &moves); m.kind != ErpOutcome::Kind::kPosted) return m;
   Json items;
-  ErpOutcome fits = transform_lines(order, moves, skus, location_for(s.warehouse()), what, &items);
+  ErpOutcome fits = transform_lines(order, moves, location_for(s.warehouse()), what, &items);
   if (fits.kind != ErpOutcome::Kind::kPosted) return fits;
 
   Json body = Json::object();
@@ -195,13 +228,10 @@ ErpOutcome NetSuiteConnector::post_fulfilment(const v1::Event& e) {
 
 namespace {
 
-Moves received(const google::protobuf::RepeatedPtrField<v1::ReceiptLine>& lines, std::map<std::string, std::string>* skus) {
-  Moves m;
-  for (const v1::ReceiptLine& l : lines) {
-    m[l.line_ref()] += l.received_quantity();
-    (*skus)[l.line_ref()] = l.sku();
-  }
-  return m;
+std::vector<WarehouseLine> received(const google::protobuf::RepeatedPtrField<v1::ReceiptLine>& lines) {
+  std::vector<WarehouseLine> out;
+  for (const v1::ReceiptLine& l : lines) out.push_back({l.line_ref(), l.sku(), l.unit(), l.received_quantity()});
+  return out;
 }
 
 }  // namespace
@@ -213,9 +243,10 @@ ErpOutcome NetSuiteConnector::post_goods_receipt(const v1::Event& e) {
   std::vector<OrderLine> order;
   ErpOutcome read = order_lines("purchaseOrder", g.erp_po_id(), &order);
   if (read.kind != ErpOutcome::Kind::kPosted) return read;
-  std::map<std::string, std::string> skus;
+  Moves moves;
+  if (ErpOutcome m = moves_for(order, received(g.lines()), &moves); m.kind != ErpOutcome::Kind::kPosted) return m;
   Json items;
-  ErpOutcome fits = transform_lines(order, received(g.lines(), &skus), skus, location_for(g.warehouse()), what, &items);
+  ErpOutcome fits = transform_lines(order, moves, location_for(g.warehouse()), what, &items);
   if (fits.kind != ErpOutcome::Kind::kPosted) return fits;
   Json body = Json::object();
   body.set("externalId", Json::string(e.event_id()));
@@ -230,16 +261,19 @@ ErpOutcome NetSuiteConnector::post_return(const v1::Event& e) {
   const v1::ReturnReceipt& r = e.return_receipt();
   const std::string what = "return " + r.clarus_receipt_id() + " of " + r.rma_reference();
   if (r.erp_return_id().empty()) return ErpOutcome::rejected(what + " names no ERP return authorisation");
+  // The authorisation's lines give the units credited in; read each time, as
+  // the credit memo needs them even when an earlier attempt made the receipt.
+  std::vector<OrderLine> order;
+  ErpOutcome read = order_lines("returnAuthorization", r.erp_return_id(), &order);
+  if (read.kind != ErpOutcome::Kind::kPosted) return read;
+  Moves moves;
+  if (ErpOutcome m = moves_for(order, received(r.lines()), &moves); m.kind != ErpOutcome::Kind::kPosted) return m;
   // First the receipt (unless an earlier attempt made it), then the credit memo.
   ErpOutcome receipt = find_record("itemReceipt", e.event_id());
   if (receipt.kind == ErpOutcome::Kind::kRetry) return receipt;
   if (receipt.kind == ErpOutcome::Kind::kNotFound) {
-    std::vector<OrderLine> order;
-    ErpOutcome read = order_lines("returnAuthorization", r.erp_return_id(), &order);
-    if (read.kind != ErpOutcome::Kind::kPosted) return read;
-    std::map<std::string, std::string> skus;
     Json items;
-    ErpOutcome fits = transform_lines(order, received(r.lines(), &skus), skus, location_for(r.warehouse()), what, &items);
+    ErpOutcome fits = transform_lines(order, moves, location_for(r.warehouse()), what, &items);
     if (fits.kind != ErpOutcome::Kind::kPosted) return fits;
     std::string dispositions;
     for (const v1::ReceiptLine& l : r.lines())
@@ -258,11 +292,12 @@ ErpOutcome NetSuiteConnector::post_return(const v1::Event& e) {
   // otherwise credit every line of the authorisation not yet credited.
   Json credit = Json::object();
   Json credit_lines = Json::array();
-  for (const v1::ReceiptLine& l : r.lines()) {
-    if (l.received_quantity() <= 0) continue;
+  for (const auto& [order_line, move] : moves) {
+    if (move.quantity <= 0) continue;
     Json line = Json::object();
-    line.set("orderLine", Json::number(static_cast<int64_t>(std::atoll(l.line_ref().c_str()))));
-    line.set("quantity", Json::number(l.received_quantity()));
+    line.set("orderLine", Json::number(static_cast<int64_t>(std::atoll(order_line.c_str()))));
+    line.set("quantity", Json::number(move.quantity));
+    if (!move.note.empty()) line.set(kUomConversionField, Json::string(move.note));
     credit_lines.push(std::move(line));
   }
   credit.set("item", Json::object()).set("items", std::move(credit_lines));

@@ -9,6 +9,11 @@ namespace sb::relay::netsuite {
 
 inline constexpr char kRecordBase[] = "/services/rest/record/v1";
 inline constexpr char kSuiteQl[] = "/services/rest/query/v1/suiteql";
+// Transaction body field (a custom field the account must have) listing every
+// event id a coalesced net adjustment stands for.
+inline constexpr char kEventIdsField[] = "custbody_sb_event_ids";
+// Transaction line field (custom column) recording the unit conversion used.
+inline constexpr char kUomConversionField[] = "custcol_sb_uom_conversion";
 
 // At most `max` bytes of s, never cutting a UTF-8 character (a reason must stay
 // valid UTF-8 to travel in a protobuf string).

@@ -98,82 +98,171 @@ void Poster::stop() {
   workers_.clear();
 }
 
-ErpOutcome Poster::attempt(uint64_t seq, bool lookup, LedgerRecord* record) {
-  Result<LedgerRecord> loaded = ledger_.load(seq);
+namespace {
+
+// Stock adjustments that may net into one ERP record: one site, SKU,
+// warehouse, unit and UTC day (the record's date must stay in its period).
+bool coalescible(const v1::Event& head, const v1::Event& e) {
+  if (!head.has_stock_adjustment() || !e.has_stock_adjustment()) return false;
+  const v1::StockAdjustment& a = head.stock_adjustment();
+  const v1::StockAdjustment& b = e.stock_adjustment();
+  constexpr int64_t kDayMs = 86'400'000;
+  return head.site_id() == e.site_id() && a.sku() == b.sku() && a.warehouse() == b.warehouse() &&
+         a.unit() == b.unit() && head.occurred_at_ms() / kDayMs == e.occurred_at_ms() / kDayMs;
+}
+
+}  // namespace
+
+Status Poster::form_group(Work& w) {
+  w.group.clear();
+  if (w.record.attempted) {
+    // Attempted before: exactly the same events again, so one record stays one record.
+    for (uint64_t seq : w.record.coalesced_with) {
+      Result<LedgerRecord> r = ledger_.load(seq);
+      if (r.status().code() == Code::kNotFound) continue;  // recorded already; nothing to post for it
+      if (!r.ok()) return r.status();
+      w.group.emplace_back(seq, std::move(r).value());
+    }
+    return Status::Ok();
+  }
+  if (!w.record.event.has_stock_adjustment()) return Status::Ok();
+  for (uint64_t seq : w.behind) {
+    Result<LedgerRecord> r = ledger_.load(seq);
+    if (!r.ok()) return r.status();
+    if (r->held || r->attempted || !coalescible(w.record.event, r->event)) break;  // order is kept: stop at the first misfit
+    w.group.emplace_back(seq, std::move(r).value());
+  }
+  return Status::Ok();
+}
+
+std::optional<ErpOutcome> Poster::look_up(const v1::Event& e) {
+  {
+    std::lock_guard lock(mu_);
+    ++stats_.lookups;
+    ++stats_.erp_calls;
+  }
+  ErpOutcome found = erp_.find(e);
+  if (found.kind == ErpOutcome::Kind::kNotFound) return std::nullopt;
+  if (found.kind == ErpOutcome::Kind::kPosted) {
+    std::lock_guard lock(mu_);
+    ++stats_.found_by_lookup;
+  } else {
+    found.ambiguous = true;  // still unknown whether the first attempt landed
+  }
+  return found;
+}
+
+ErpOutcome Poster::attempt(Work& w) {
+  Result<LedgerRecord> loaded = ledger_.load(w.seq);
   if (!loaded.ok()) return ErpOutcome::retry("reading the ledger: " + loaded.status().to_string(), false);
-  *record = std::move(loaded).value();
+  w.record = std::move(loaded).value();
   // Never post what the ledger holds. An invalid event taken as held at intake
   // can sit behind earlier events of its business key when load() rebuilds the
   // queues, so it can reach the head here; it then blocks its key instead.
-  if (record->held) return ErpOutcome::rejected(record->held_reason);
-  if (lookup) {
-    {
-      std::lock_guard lock(mu_);
-      ++stats_.lookups;
-      ++stats_.erp_calls;
+  if (w.record.held) return ErpOutcome::rejected(w.record.held_reason);
+  if (Status s = form_group(w); !s.ok()) return ErpOutcome::retry("reading the ledger: " + s.to_string(), false);
+
+  v1::Event net = w.record.event;  // the head, or the net of its group
+  std::vector<std::string> covers{net.event_id()};
+  std::vector<uint64_t> with;
+  if (!w.group.empty()) {
+    int64_t total = net.stock_adjustment().quantity_delta();
+    for (const auto& [seq, rec] : w.group) {
+      total += rec.event.stock_adjustment().quantity_delta();
+      covers.push_back(rec.event.event_id());
+      with.push_back(seq);
     }
-    ErpOutcome found = erp_.find(record->event);
-    if (found.kind == ErpOutcome::Kind::kPosted) {
-      std::lock_guard lock(mu_);
-      ++stats_.found_by_lookup;
-      return found;
+    // A net of zero cannot be posted (and would leave its events with no ERP
+    // record to trace): the group gives back its last events until it is not.
+    while (total == 0 && !w.record.attempted && !w.group.empty()) {
+      total -= w.group.back().second.event.stock_adjustment().quantity_delta();
+      w.group.pop_back();
+      covers.pop_back();
+      with.pop_back();
     }
-    if (found.kind != ErpOutcome::Kind::kNotFound) {
-      found.ambiguous = true;  // still unknown whether the first attempt landed
-      return found;
-    }
+    net.mutable_stock_adjustment()->set_quantity_delta(total);
   }
-  Status marked = ledger_.mark_attempted(seq);
+  if (w.lookup) {
+    if (std::optional<ErpOutcome> found = look_up(net)) return *found;
+  }
+  Status marked = ledger_.mark_attempted(w.seq, with);
   if (!marked.ok()) return ErpOutcome::retry("recording the attempt: " + marked.to_string(), false);
   {
     std::lock_guard lock(mu_);
     ++stats_.erp_calls;
   }
-  return erp_.post(record->event);
+  if (w.group.empty()) return erp_.post(net);
+  log::info("poster", "posting coalesced stock adjustments as one net record",
+            {{"first_event_id", net.event_id()}, {"events", covers.size()},
+             {"net_quantity", net.stock_adjustment().quantity_delta()}});
+  return erp_.post_net(net, covers);
 }
 
-void Poster::finish(const std::string& key, uint64_t seq, const LedgerRecord& record, const ErpOutcome& o) {
-  v1::EventOutcome out;
-  out.set_event_id(record.event.event_id());
-  out.set_seq(record.event.seq());
-  out.set_at_ms(clock_.wall_ms());
+void Poster::finish(Work& w, const ErpOutcome& o) {
+  const LedgerRecord& record = w.record;
   ErpOutcome outcome = o;
   if (outcome.kind == ErpOutcome::Kind::kPosted) {
-    Status s = ledger_.mark_posted(seq, record.event.event_id(), outcome.erp_id);
+    std::vector<Ledger::Posted> done{{w.seq, record.event.event_id()}};
+    for (const auto& [seq, rec] : w.group) done.push_back({seq, rec.event.event_id()});
+    Status s = ledger_.mark_posted(done, outcome.erp_id);
     if (!s.ok()) outcome = ErpOutcome::retry("recording the posting: " + s.to_string(), true);
   } else if (outcome.kind == ErpOutcome::Kind::kRejected && !record.held) {  // held already: nothing to record
-    Status s = ledger_.mark_held(seq, record.event.event_id(), outcome.reason);
+    Status s = ledger_.mark_held(w.seq, record.event.event_id(), outcome.reason);
     if (!s.ok()) outcome = ErpOutcome::retry("recording the exception: " + s.to_string(), false);
   }
 
+  std::vector<std::pair<std::string, v1::EventOutcome>> outs;  // epoch and outcome, sent once the lock is released
+  auto report = [&](const LedgerRecord& r, v1::EventOutcome::Kind kind) {
+    const v1::Event& e = r.event;
+    auto& [epoch, out] = outs.emplace_back();
+    epoch = r.epoch;
+    out.set_event_id(e.event_id());
+    out.set_seq(e.seq());
+    out.set_at_ms(clock_.wall_ms());
+    out.set_kind(kind);
+    return &out;
+  };
   std::unique_lock lock(mu_);
   const int64_t now = clock_.mono_ms();
-  Key& k = keys_[key];
+  Key& k = keys_[w.key];
   k.busy = false;
   --active_;
   switch (outcome.kind) {
-    case ErpOutcome::Kind::kPosted:
-      k.seqs.pop_front();
-      --queued_;
+    case ErpOutcome::Kind::kPosted: {
+      const size_t n = 1 + w.group.size();
+      auto drop = [&](uint64_t seq) {  // the group is the key's head; searched all the same
+        if (auto it = std::find(k.seqs.begin(), k.seqs.end(), seq); it != k.seqs.end()) {
+          k.seqs.erase(it);
+          --queued_;
+        }
+      };
+      drop(w.seq);
+      for (const auto& member : w.group) drop(member.first);
       k.attempts = 0;
       k.lookup_first = false;
-      attempted_.erase(seq);
-      ++stats_.posted;
+      attempted_.erase(w.seq);
+      stats_.posted += n;
+      if (!w.group.empty()) {
+        stats_.coalesced_events += n;
+        stats_.calls_saved += n - 1;
+        ++stats_.coalesced_records;
+      }
       if (++successes_in_row_ >= options_.raise_after && limit_ < options_.max_concurrency) {
         ++limit_;
         successes_in_row_ = 0;
       }
-      out.set_kind(v1::EventOutcome::POSTED);
-      out.set_erp_id(outcome.erp_id);
+      report(record, v1::EventOutcome::POSTED)->set_erp_id(outcome.erp_id);
+      for (const auto& member : w.group) report(member.second, v1::EventOutcome::POSTED)->set_erp_id(outcome.erp_id);
       break;
+    }
     case ErpOutcome::Kind::kRejected:
       if (!k.held) ++held_keys_;
       k.held = true;
       ++stats_.held;
-      out.set_kind(v1::EventOutcome::HELD);
-      out.set_reason(outcome.reason);
+      report(record, v1::EventOutcome::HELD)->set_reason(outcome.reason);
       log::warn("poster", "event held as an exception; its key waits",
-                {{"event_id", record.event.event_id()}, {"key", key}, {"reason", outcome.reason}});
+                {{"event_id", record.event.event_id()}, {"key", w.key}, {"reason", outcome.reason},
+                 {"coalesced_with", w.group.size()}});
       break;
     case ErpOutcome::Kind::kNotFound:  // not an answer post() gives; if it ever does, look up before posting again
       outcome.ambiguous = true;
@@ -197,13 +286,15 @@ void Poster::finish(const std::string& key, uint64_t seq, const LedgerRecord& re
     }
   }
   if (k.seqs.empty()) {
-    keys_.erase(key);
+    keys_.erase(w.key);
   } else {
-    make_ready(key, k, now);
+    make_ready(w.key, k, now);
   }
   lock.unlock();
   cv_.notify_all();
-  if (out.kind() != v1::EventOutcome::KIND_UNSPECIFIED && sink_) sink_(record.event.site_id(), record.epoch, out);
+  if (sink_) {
+    for (const auto& [epoch, out] : outs) sink_(record.event.site_id(), epoch, out);
+  }
 }
 
 void Poster::worker() {
@@ -233,13 +324,19 @@ void Poster::worker() {
     Key& k = it->second;
     k.busy = true;
     ++active_;
-    const uint64_t seq = k.seqs.front();
-    const bool lookup = k.lookup_first || attempted_.count(seq) > 0;
+    Work w;
+    w.key = key;
+    w.seq = k.seqs.front();
+    w.lookup = k.lookup_first || attempted_.count(w.seq) > 0;
+    if (options_.coalesce_max > 1) {
+      // Under backlog the key holds more than its head: candidates to net with it.
+      const size_t n = std::min(k.seqs.size(), static_cast<size_t>(options_.coalesce_max));
+      w.behind.assign(k.seqs.begin() + 1, k.seqs.begin() + static_cast<std::ptrdiff_t>(n));
+    }
     lock.unlock();
 
-    LedgerRecord record;
-    ErpOutcome outcome = attempt(seq, lookup, &record);
-    finish(key, seq, record, outcome);
+    ErpOutcome outcome = attempt(w);
+    finish(w, outcome);
 
     lock.lock();
   }

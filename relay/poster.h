@@ -11,6 +11,14 @@
 // any event that was attempted before a crash, the poster first asks the ERP
 // whether the record exists (by external id) before posting again.
 // Every outcome is recorded durably in the ledger before it is reported.
+//
+// Coalescing under backlog: when stock adjustments of one SKU and warehouse
+// (same site, unit and day) wait in a row at the head of their key, up to
+// `coalesce_max` of them go to the ERP as one net adjustment that lists every
+// event id it covers (never a net of zero: every event keeps a record). The group is
+// recorded with the attempt, so after a crash the same events form the same
+// record and the lookup by the first event's external id finds it. With no
+// backlog each adjustment posts alone, as it comes.
 // Thread-safety: enqueue() and stats() may be called from any thread.
 #pragma once
 
@@ -20,6 +28,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -37,6 +46,7 @@ struct PosterOptions {
   int min_concurrency = 1;
   BackoffPolicy backoff{Millis(500), Millis(300'000)};
   int raise_after = 20;  // successes in a row before the limit grows by one
+  int coalesce_max = 200;  // stock adjustments per net ERP record under backlog; 1 = never coalesce
 };
 
 struct PosterStats {
@@ -54,6 +64,9 @@ struct PosterStats {
   uint64_t lookups = 0;
   uint64_t found_by_lookup = 0;  // records that existed already: a duplicate avoided
   uint64_t erp_calls = 0;
+  uint64_t coalesced_records = 0;  // net adjustments posted for groups of more than one event
+  uint64_t coalesced_events = 0;   // events those records stand for
+  uint64_t calls_saved = 0;        // ERP creates not made because events were coalesced
   std::string last_error;
 };
 
@@ -84,10 +97,24 @@ class Poster {
     int attempts = 0;
     int64_t not_before = 0;
   };
+  // One ERP record's worth of work: the key's head event and, when coalesced,
+  // the events behind it that the same record stands for.
+  struct Work {
+    std::string key;
+    uint64_t seq = 0;
+    bool lookup = false;
+    std::vector<uint64_t> behind;  // candidates for coalescing, in key order
+    LedgerRecord record;           // the head
+    std::vector<std::pair<uint64_t, LedgerRecord>> group;  // coalesced with the head
+  };
   void worker();
-  // Posts one event; returns the outcome to apply. Runs without the lock.
-  ErpOutcome attempt(uint64_t seq, bool lookup, LedgerRecord* record);
-  void finish(const std::string& key, uint64_t seq, const LedgerRecord& record, const ErpOutcome& outcome);
+  // Posts one event (or group); returns the outcome to apply. Runs without the lock.
+  ErpOutcome attempt(Work& w);
+  // Loads the group the head was attempted with, or forms one from the candidates.
+  Status form_group(Work& w);
+  // Asks the ERP for the record of `e`: nullopt when it surely is not there.
+  std::optional<ErpOutcome> look_up(const v1::Event& e);
+  void finish(Work& w, const ErpOutcome& outcome);
   void make_ready(const std::string& key, Key& k, int64_t now);  // with mu_ held
 
   Ledger& ledger_;

@@ -56,6 +56,8 @@ HttpResponse metrics(RelayContext& ctx) {
   metric(o, "stockbridge_relay_erp_throttled_total", "counter", "ERP answers asking us to slow down.", d(ps.throttled));
   metric(o, "stockbridge_relay_erp_lookups_total", "counter", "Lookups by external id before posting again.", d(ps.lookups));
   metric(o, "stockbridge_relay_erp_found_by_lookup_total", "counter", "Records found by lookup (duplicates avoided).", d(ps.found_by_lookup));
+  metric(o, "stockbridge_relay_erp_coalesced_events_total", "counter", "Stock adjustments posted inside a net adjustment (or netted to zero).", d(ps.coalesced_events));
+  metric(o, "stockbridge_relay_erp_calls_saved_total", "counter", "ERP creates not made because stock adjustments were coalesced.", d(ps.calls_saved));
   metric(o, "stockbridge_relay_erp_concurrency_limit", "gauge", "Current ERP concurrency limit.", d(ps.concurrency_limit));
   metric(o, "stockbridge_relay_erp_in_progress", "gauge", "ERP requests in progress.", d(ps.in_progress));
   metric(o, "stockbridge_relay_blocked_keys", "gauge", "Business keys waiting behind a held event.", d(ps.blocked_keys));
@@ -108,6 +110,10 @@ Json relay_status(RelayContext& ctx) {
   erp.set("lookups", num(ps.lookups));
   erp.set("found_by_lookup", num(ps.found_by_lookup));
   erp.set("calls", num(ps.erp_calls));
+  Json& coalesced = erp.set("coalesced", Json::object());
+  coalesced.set("records", num(ps.coalesced_records));
+  coalesced.set("events", num(ps.coalesced_events));
+  coalesced.set("calls_saved", num(ps.calls_saved));
   erp.set("last_error", json_text(ps.last_error));
 
   Json& up = s.set("uplink", Json::object());

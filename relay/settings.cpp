@@ -92,6 +92,7 @@ const SettingTable& relay_settings() {
       {"feed.interval", SettingType::kDuration, "30s", "How often the ERP is asked what changed."},
       {"feed.page_size", SettingType::kInt, "500", "Rows per SuiteQL page (1..1000).", page_size},
       {"feed.site_locations", SettingType::kString, "", "ERP location id to site id, e.g. 1=site-1,2=site-2; orders at other locations are skipped (and counted).", site_locations},
+      {"poster.coalesce_max", SettingType::kInt, "200", "Under backlog, stock adjustments of one SKU and warehouse waiting in a row post as one net ERP adjustment of at most this many events (1 = never coalesce).", positive},
       {"feed.sites", SettingType::kString, "", "Sites that get items and ship items, comma-separated (empty = the sites in feed.site_locations)."},
       {"log.level", SettingType::kString, "info", "debug, info, warn or error.", log_level},
     };

@@ -4,7 +4,13 @@
 //   lost        acknowledged, not in the ERP (and not expected to be held)
 //   duplicated  more than one ERP record for one event
 //   phantom     an ERP record for no event that was produced
-//   mismatched  an ERP record whose item, location or quantity differs from the event
+//   mismatched  an ERP record whose item, location or quantity differs from the
+//               event(s) it stands for
+//
+// The relay may coalesce stock adjustments of one SKU and warehouse into one
+// net record listing every event it covers (custbody_sb_event_ids); each
+// listed event counts as recorded once, and the record's quantity must be
+// the sum of theirs.
 //
 // A clean run is lost = duplicated = phantom = mismatched = 0.
 #pragma once
@@ -23,11 +29,13 @@ struct AuditReport {
   size_t produced = 0;
   size_t acknowledged = 0;
   size_t erp_records = 0;
+  size_t events_recorded = 0;  // distinct events the ERP's records stand for
   size_t expected_held = 0;
   size_t lost = 0;
   size_t duplicated = 0;
   size_t phantom = 0;
   size_t mismatched = 0;
+  size_t coalesced_records = 0;  // records standing for more than one event
   std::vector<std::string> examples;  // a few offending event ids, with what was wrong
 
   bool clean() const { return lost == 0 && duplicated == 0 && phantom == 0 && mismatched == 0; }

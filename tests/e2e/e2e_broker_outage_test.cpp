@@ -46,5 +46,5 @@ TEST(BrokerOutage, BacklogGrowsWhileTheBrokerIsDownAndDrainsAfter) {
   CHECK_TRUE_TEXT(drained, stack.logs().c_str());
   AuditReport report = drain_and_audit(stack, producer, 9000);
   CHECK_TRUE_TEXT(report.clean(), (report.summary() + "\n" + stack.logs()).c_str());
-  LONGS_EQUAL(9000, report.erp_records);
+  LONGS_EQUAL(9000, report.events_recorded);
 }

@@ -39,7 +39,7 @@ TEST(HappyPath, FiveThousandEventsReachTheErpExactlyOnce) {
   AuditReport report = drain_and_audit(stack, producer, 5000, {"clarus:unknown-sku:1"});
   CHECK_TRUE_TEXT(report.clean(), (report.summary() + "\n" + stack.logs()).c_str());
   LONGS_EQUAL(5000, report.acknowledged);
-  LONGS_EQUAL(5000, report.erp_records);
+  LONGS_EQUAL(5000, report.events_recorded);
 
   // Another refusal once the rush has posted, so it is among the agent's most recent outcomes.
   unknown.body = R"({"event_id":"clarus:unknown-sku:2","occurred_at":"2026-11-26T11:00:00Z","stock_adjustment":{"sku":"SKU-9998","warehouse":"WH2","quantity_delta":-1}})";

@@ -22,7 +22,7 @@ TEST(HttpsFallback, EventsFlowByHttpsWhileTheBrokerIsGone) {
   CHECK_TRUE_TEXT(producer.wait(Millis(60'000)), stack.logs().c_str());
   AuditReport report = drain_and_audit(stack, producer, 2000, {}, Millis(90'000));
   CHECK_TRUE_TEXT(report.clean(), (report.summary() + "\n" + stack.logs()).c_str());
-  LONGS_EQUAL(2000, report.erp_records);
+  LONGS_EQUAL(2000, report.events_recorded);
 
   bool drained = agent_drained(stack, Millis(30'000));
   CHECK(drained);

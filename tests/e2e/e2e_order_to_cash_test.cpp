@@ -160,12 +160,16 @@ TEST(OrderToCash, AnOrderReleasedInTheErpComesBackAsItsFulfilments) {
   Stack stack(o);
   Status s = stack.start();
   CHECK_TRUE_TEXT(s.ok(), s.to_string().c_str());
-  CHECK_TRUE(stack.clarus_post("/_sim/warehouse", R"({"partial_dispatch_rate":1})").ok());
+  CHECK_TRUE(stack.clarus_post("/_sim/warehouse", R"({"partial_dispatch_rate":1,"under_receipt_rate":0,"over_receipt_rate":0})").ok());
   ClientRequest seed;
   seed.method = "POST";
   seed.url = stack.erp_url() + "/_sim/seed";
-  seed.body = R"({"salesOrders":[{"externalId":"SO-8001","location":"1","shipMethod":"9002","custbody_released_to_wms":true,
-     "lines":[{"line":1,"item":"1007","quantity":5,"location":"1"},{"line":2,"item":"1008","quantity":2,"location":"1"}]}]})";
+  // CASE-SKU: the ERP counts its stock in cases of 12 and buys it by the each.
+  seed.body = R"({"items":[{"id":"2001","itemid":"CASE-SKU","externalId":"CASE-SKU","stockUnit":"Case of 12",
+                   "units":[{"name":"Each","rate":1},{"name":"Case of 12","rate":12}]}],
+     "salesOrders":[{"externalId":"SO-8001","location":"1","shipMethod":"9002","custbody_released_to_wms":true,
+     "lines":[{"line":1,"item":"1007","quantity":5,"location":"1"},{"line":2,"item":"1008","quantity":2,"location":"1"}]}],
+     "purchaseOrders":[{"externalId":"PO-8001","location":"1","lines":[{"line":1,"item":"2001","quantity":120}]}]})";
   Result<HttpResponse> seeded = stack.http().send(seed);
   CHECK_TRUE(seeded.ok() && seeded->status == 200);
   const std::string so = erp_ids(stack, "salesOrder")["SO-8001"];
@@ -186,13 +190,34 @@ TEST(OrderToCash, AnOrderReleasedInTheErpComesBackAsItsFulfilments) {
     STRCMP_EQUAL("DPD", g.find("carrier")->get_string("code").c_str());
     LONGS_EQUAL(2, g.find("lines")->items().size());
   }
+  // The PO reached Clarus in the item's stock unit: 120 Each = 10 cases.
+  CHECK_TRUE_TEXT(testing::wait_until(
+                      [&] {
+                        state = stack.clarus_state().value();
+                        return list(state, "goods_in_receipts")->items().size() == 1;
+                      },
+                      Millis(30'000), Millis(250)),
+                  stack.logs(60).c_str());
+  const Json& expected_line = list(state, "goods_in_receipts")->items().at(0).find("lines")->items().at(0);
+  int64_t expected_cases = 0;
+  expected_line.find("expected_quantity")->as_int64(&expected_cases);
+  LONGS_EQUAL(10, expected_cases);
   for (int i = 0; i < 50 && !all_settled(state); ++i) {
-    CHECK_TRUE(stack.clarus_post("/_sim/warehouse/step", R"({"steps":1,"only":["dispatch"]})").ok());
+    CHECK_TRUE(stack.clarus_post("/_sim/warehouse/step", R"({"steps":1,"only":["dispatch","receive"]})").ok());
     state = stack.clarus_state().value();
   }
   CHECK_TRUE(all_settled(state));
   const size_t shipments = list(state, "shipments")->items().size();
   CHECK_TRUE(shipments >= 2);
+  // Received as 10 cases, posted as 120 Each with the factor on the line.
+  CHECK_TRUE_TEXT(testing::wait_until([&] { return erp_records(stack, "itemReceipt").size() == 1; }, Millis(60'000), Millis(500)),
+                  stack.logs(60).c_str());
+  const std::vector<Json> receipts = erp_records(stack, "itemReceipt");
+  const Json& received = receipts.at(0).find("body")->find("item")->find("items")->items().at(0);
+  int64_t each = 0;
+  received.find("quantity")->as_int64(&each);
+  LONGS_EQUAL(120, each);
+  STRCMP_EQUAL("10 CS (Case of 12 = 12) = 120 Each (= 1)", received.get_string("custcol_sb_uom_conversion").c_str());
   CHECK_TRUE_TEXT(testing::wait_until([&] { return erp_records(stack, "itemFulfillment").size() == shipments; },
                                       Millis(60'000), Millis(500)),
                   stack.logs(60).c_str());

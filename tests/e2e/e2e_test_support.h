@@ -59,7 +59,14 @@ inline bool agent_drained(Stack& stack, Millis timeout) {
 // Waits until the ERP holds `expected` records (or the timeout), then audits.
 inline AuditReport drain_and_audit(Stack& stack, const Producer& producer, size_t expected,
                                    const std::set<std::string>& held = {}, Millis timeout = Millis(180'000)) {
-  testing::wait_until([&] { return stack.erp_created() >= static_cast<int64_t>(expected); }, timeout, Millis(200));
+  // Until the relay has an outcome for every event: records may stand for several events (coalesced).
+  testing::wait_until(
+      [&] {
+        Result<Json> st = stack.relay_status();
+        return st.ok() && json_number(*st, "ledger.posted") + json_number(*st, "ledger.held") >= static_cast<int64_t>(expected) &&
+               json_number(*st, "ledger.pending") == json_number(*st, "ledger.held");
+      },
+      timeout, Millis(200));
   // A little longer, so a late duplicate would have time to show.
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   Result<Json> ledger = stack.erp_ledger();

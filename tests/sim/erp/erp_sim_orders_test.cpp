@@ -322,3 +322,36 @@ TEST(ErpSimOrders, SeedingCreatesMasterDataAndOrdersAndTheLedgerShowsEveryRecord
   LONGS_EQUAL(2, order->getObject("item")->getArray("items")->getObject(0)->getValue<int>("quantityFulfilled"));
   STRCMP_EQUAL("pendingBilling", order->getObject("status")->getValue<std::string>("id").c_str());
 }
+
+TEST(ErpSimOrders, TheUomConversionColumnIsKeptOnLinesMadeByTransformsAndMustBeText) {
+  HttpResult refused = transform(port, "salesOrder/eid:SO-1001", "itemFulfillment",
+                                 R"({"item":{"items":[{"orderLine":1,"custcol_sb_uom_conversion":{"rate":1}}]}})");
+  LONGS_EQUAL(400, refused.status);
+  STRCMP_EQUAL("USER_ERROR", error_field(refused, "o:errorCode").c_str());
+  STRCMP_EQUAL("item.items[0].custcol_sb_uom_conversion", error_field(refused, "o:errorPath").c_str());
+  LONGS_EQUAL(0, ledger_count(port, "itemFulfillment"));
+
+  HttpResult shipped = transform(port, "salesOrder/eid:SO-1001", "itemFulfillment",
+                                 R"({"externalId":"SHIP-U","item":{"items":[{"orderLine":3,"quantity":2,)"
+                                 R"("custcol_sb_uom_conversion":"24 EA / 12 = 2 CS"},{"orderLine":1,"quantity":10}]}})");
+  LONGS_EQUAL(204, shipped.status);
+  auto lines = get(port, "itemFulfillment/eid:SHIP-U")->getObject("item");
+  STRCMP_EQUAL("24 EA / 12 = 2 CS", line_of(lines, 3)->getValue<std::string>("custcol_sb_uom_conversion").c_str());
+  LONGS_EQUAL(12, line_of(lines, 3)->getValue<int>("unitConversionRate"));
+  CHECK_FALSE(line_of(lines, 1)->has("custcol_sb_uom_conversion"));
+  auto ledger_json = json_of(http_call(port, "GET", "/_sim/ledger?type=itemFulfillment").body);
+  auto held = ledger_json->getArray("records")->getObject(0)->getObject("body")->getObject("item");
+  STRCMP_EQUAL("24 EA / 12 = 2 CS", line_of(held, 3)->getValue<std::string>("custcol_sb_uom_conversion").c_str());
+
+  // A return's receipt and its credit memo keep it too.
+  LONGS_EQUAL(204, transform(port, "returnAuthorization/eid:RMA-1", "itemReceipt",
+                             R"({"externalId":"RET-U","item":{"items":[{"orderLine":1,"custcol_sb_uom_conversion":"2 EA"}]}})")
+                       .status);
+  STRCMP_EQUAL("2 EA", line_of(get(port, "itemReceipt/eid:RET-U")->getObject("item"), 1)
+                           ->getValue<std::string>("custcol_sb_uom_conversion").c_str());
+  LONGS_EQUAL(204, transform(port, "returnAuthorization/eid:RMA-1", "creditMemo",
+                             R"({"externalId":"CM-U","item":{"items":[{"orderLine":1,"quantity":2,"custcol_sb_uom_conversion":"2 EA"}]}})")
+                       .status);
+  STRCMP_EQUAL("2 EA", line_of(get(port, "creditMemo/eid:CM-U")->getObject("item"), 1)
+                           ->getValue<std::string>("custcol_sb_uom_conversion").c_str());
+}

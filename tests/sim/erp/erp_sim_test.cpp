@@ -31,6 +31,33 @@ std::string suiteql_body(const std::string& q) { return R"({"q":")" + q + R"("})
 
 CallOptions transient() { return CallOptions{{{"Prefer", "transient"}}, 5000}; }
 
+// An adjustment whose only line adjusts `item` at Main by `qty`, with `extra`
+// fields appended to the line (e.g. R"(,"units":{"id":"2"})").
+std::string adjustment_with(const std::string& external_id, const std::string& item, int qty,
+                            const std::string& extra) {
+  return R"({"externalId":")" + external_id + R"(","account":{"id":"1"},"inventory":{"items":[{"item":{"id":")" +
+         item + R"("},"location":{"id":"6"},"adjustQtyBy":)" + std::to_string(qty) + extra + "}]}}";
+}
+
+Poco::JSON::Object::Ptr get_record(uint16_t port, const std::string& path) {
+  HttpResult result = http_call(port, "GET", "/services/rest/record/v1/" + path);
+  if (result.status != 200) FAIL(("GET " + path + " answered " + std::to_string(result.status)).c_str());
+  return json_of(result.body);
+}
+
+// The first line of the adjustment with this externalId, as GET and as the ledger hold it.
+Poco::JSON::Object::Ptr read_line(uint16_t port, const std::string& external_id) {
+  return get_record(port, "inventoryAdjustment/eid:" + external_id)->getObject("inventory")->getArray("items")->getObject(0);
+}
+Poco::JSON::Object::Ptr ledger_line(uint16_t port, const std::string& external_id) {
+  auto records = ledger(port)->getArray("records");
+  for (unsigned i = 0; i < records->size(); ++i)
+    if (records->getObject(i)->getValue<std::string>("externalId") == external_id)
+      return records->getObject(i)->getObject("body")->getObject("inventory")->getArray("items")->getObject(0);
+  FAIL(("no ledger record " + external_id).c_str());
+  return nullptr;
+}
+
 }  // namespace
 
 TEST_GROUP(ErpSimRecords) {
@@ -235,4 +262,97 @@ TEST(ErpSimRecords, BearerTokenIsRequiredOnRecordsButNotOnAdmin) {
   HttpResult allowed = post_adjustment(p, adjustment("E1"), CallOptions{{{"Authorization", "Bearer s3cret"}}, 5000});
   LONGS_EQUAL(204, allowed.status);
   LONGS_EQUAL(200, http_call(p, "GET", "/_sim/stats").status);
+}
+
+TEST(ErpSimRecords, ItemUnitsHaveAbbreviationsAndTheItemItsStockUnit) {
+  auto item = get_record(port, "inventoryItem/1001");
+  auto units = item->getObject("units")->getArray("items");
+  STRCMP_EQUAL("EA", units->getObject(0)->getValue<std::string>("abbreviation").c_str());
+  STRCMP_EQUAL("CS", units->getObject(1)->getValue<std::string>("abbreviation").c_str());
+  STRCMP_EQUAL("1", item->getObject("stockUnit")->getValue<std::string>("id").c_str());
+  STRCMP_EQUAL("Each", item->getObject("stockUnit")->getValue<std::string>("refName").c_str());
+
+  LONGS_EQUAL(200, http_call(port, "POST", "/_sim/seed", R"({"items":[{"id":"20","itemid":"WIDGET","stockUnit":"Case of 6",)"
+                             R"("units":[{"name":"Case of 6","rate":6},{"name":"Each","rate":1},)"
+                             R"({"name":"Pallet","rate":480},{"name":"Inner","rate":3,"abbreviation":"INR"}]}]})").status);
+  item = get_record(port, "inventoryItem/20");
+  units = item->getObject("units")->getArray("items");
+  std::string abbreviations;
+  for (unsigned i = 0; i < units->size(); ++i) abbreviations += units->getObject(i)->getValue<std::string>("abbreviation") + " ";
+  STRCMP_EQUAL("EA CS PALLET INR ", abbreviations.c_str());  // the base unit comes first
+  STRCMP_EQUAL("2", item->getObject("stockUnit")->getValue<std::string>("id").c_str());
+  STRCMP_EQUAL("Case of 6", item->getObject("stockUnit")->getValue<std::string>("refName").c_str());
+}
+
+TEST(ErpSimRecords, ASeedNamingAStockUnitTheItemDoesNotHaveIsRefusedAndAppliesNothing) {
+  HttpResult unknown = http_call(port, "POST", "/_sim/seed",
+                                 R"({"locations":[{"id":"8","name":"New"}],"items":[{"id":"20","itemid":"WIDGET","stockUnit":"Pallet",)"
+                                 R"("units":[{"name":"Each","rate":1},{"name":"Case of 12","rate":12}]}]})");
+  LONGS_EQUAL(400, unknown.status);
+  CHECK(error_field(unknown, "detail").find("items[0].stockUnit") != std::string::npos);
+  LONGS_EQUAL(404, http_call(port, "GET", "/services/rest/record/v1/inventoryItem/20").status);
+  LONGS_EQUAL(404, http_call(port, "GET", "/services/rest/record/v1/location/8").status);
+  HttpResult without_units = http_call(port, "POST", "/_sim/seed",
+                                       R"({"items":[{"id":"21","itemid":"LOOSE","stockUnit":"Each"}]})");
+  LONGS_EQUAL(400, without_units.status);
+  CHECK(error_field(without_units, "detail").find("items[0].stockUnit") != std::string::npos);
+}
+
+TEST(ErpSimRecords, AnAdjustmentInCasesIsStoredWithItsUnitsAndTheRateUsed) {
+  LONGS_EQUAL(204, post_adjustment(port, adjustment_with("CASES", "1001", 2, R"(,"units":{"id":"2"})")).status);
+  auto stored = ledger_line(port, "CASES");
+  LONGS_EQUAL(2, stored->getValue<int>("adjustQtyBy"));
+  STRCMP_EQUAL("2", stored->getObject("units")->getValue<std::string>("id").c_str());
+  STRCMP_EQUAL("Case of 12", stored->getObject("units")->getValue<std::string>("refName").c_str());
+  LONGS_EQUAL(12, stored->getValue<int>("unitConversionRate"));
+  auto read = read_line(port, "CASES");
+  STRCMP_EQUAL("Case of 12", read->getObject("units")->getValue<std::string>("refName").c_str());
+  LONGS_EQUAL(12, read->getValue<int>("unitConversionRate"));
+
+  // By name, as transforms accept it; without units, in the item's stock unit.
+  LONGS_EQUAL(204, post_adjustment(port, adjustment_with("BY-NAME", "1001", 1, R"(,"units":{"id":"Case of 12"})")).status);
+  LONGS_EQUAL(12, ledger_line(port, "BY-NAME")->getValue<int>("unitConversionRate"));
+  LONGS_EQUAL(204, post_adjustment(port, adjustment("EACHES")).status);
+  STRCMP_EQUAL("Each", read_line(port, "EACHES")->getObject("units")->getValue<std::string>("refName").c_str());
+  LONGS_EQUAL(1, read_line(port, "EACHES")->getValue<int>("unitConversionRate"));
+  LONGS_EQUAL(200, http_call(port, "POST", "/_sim/seed", R"({"items":[{"id":"1002","itemid":"SKU-0002","stockUnit":"Case of 12",)"
+                             R"("units":[{"name":"Each","rate":1},{"name":"Case of 12","rate":12}]}]})").status);
+  LONGS_EQUAL(204, post_adjustment(port, adjustment("STOCK-UNIT", "1002", 4)).status);
+  LONGS_EQUAL(12, ledger_line(port, "STOCK-UNIT")->getValue<int>("unitConversionRate"));
+
+  // The rate used is kept when the item's units change afterwards.
+  LONGS_EQUAL(200, http_call(port, "POST", "/_sim/seed", R"({"items":[{"id":"1001","itemid":"SKU-0001",)"
+                             R"("units":[{"name":"Each","rate":1},{"name":"Case of 24","rate":24}]}]})").status);
+  LONGS_EQUAL(12, read_line(port, "CASES")->getValue<int>("unitConversionRate"));
+}
+
+TEST(ErpSimRecords, AnAdjustmentInAUnitItsItemDoesNotHaveIsInvalidKeyOrRefAtTheUnitsPath) {
+  const std::string two_lines =
+      R"({"externalId":"U1","account":{"id":"1"},"inventory":{"items":[)"
+      R"({"item":{"id":"1001"},"location":{"id":"6"},"adjustQtyBy":1,"units":{"id":"2"}},)"
+      R"({"item":{"id":"1002"},"location":{"id":"6"},"adjustQtyBy":1,"units":{"id":"7"}}]}})";
+  HttpResult refused = post_adjustment(port, two_lines);
+  LONGS_EQUAL(400, refused.status);
+  STRCMP_EQUAL("INVALID_KEY_OR_REF", error_field(refused, "o:errorCode").c_str());
+  STRCMP_EQUAL("inventory.items[1].units", error_field(refused, "o:errorPath").c_str());
+
+  LONGS_EQUAL(200, http_call(port, "POST", "/_sim/seed", R"({"items":[{"id":"30","itemid":"LOOSE"}]})").status);
+  HttpResult no_units = post_adjustment(port, adjustment_with("U2", "30", 1, R"(,"units":"Each")"));
+  STRCMP_EQUAL("inventory.items[0].units", error_field(no_units, "o:errorPath").c_str());
+  LONGS_EQUAL(0, ledger(port)->getValue<int>("count"));
+}
+
+TEST(ErpSimRecords, TheUomConversionColumnIsKeptOnAdjustmentLinesAndMustBeText) {
+  const std::string column = R"(,"custcol_sb_uom_conversion":"2 CS x 12 = 24 EA")";
+  LONGS_EQUAL(204, post_adjustment(port, adjustment_with("COL", "1001", 2, R"(,"units":{"id":"2"})" + column)).status);
+  STRCMP_EQUAL("2 CS x 12 = 24 EA", read_line(port, "COL")->getValue<std::string>("custcol_sb_uom_conversion").c_str());
+  STRCMP_EQUAL("2 CS x 12 = 24 EA", ledger_line(port, "COL")->getValue<std::string>("custcol_sb_uom_conversion").c_str());
+
+  HttpResult number = post_adjustment(port, adjustment_with("COL-2", "1001", 2, R"(,"custcol_sb_uom_conversion":12)"));
+  LONGS_EQUAL(400, number.status);
+  STRCMP_EQUAL("USER_ERROR", error_field(number, "o:errorCode").c_str());
+  STRCMP_EQUAL("inventory.items[0].custcol_sb_uom_conversion", error_field(number, "o:errorPath").c_str());
+  // Other fields the simulator does not know are still accepted, as before.
+  LONGS_EQUAL(204, post_adjustment(port, adjustment_with("COL-3", "1001", 2, R"(,"custcol_other":7)")).status);
+  LONGS_EQUAL(2, ledger(port)->getValue<int>("count"));
 }

@@ -1,10 +1,12 @@
 #include "inventory_adjustment.h"
 
 #include <regex>
+#include <vector>
 
 #include <Poco/JSON/Array.h>
 
 #include "json_body.h"
+#include "master_records.h"
 #include "netsuite_error.h"
 #include "record_links.h"
 
@@ -24,16 +26,25 @@ Array::Ptr line_array(const Object::Ptr& body) {
   return object->getArray("items");
 }
 
-std::optional<SimResponse> check_line(const RecordStore& store, const Object::Ptr& line, size_t index,
-                                      bool has_adj_location) {
-  const std::string path = "inventory.items[" + std::to_string(index) + "]";
-  if (!line) return netsuite_error(400, error_code::kInvalidContent, "Each line must be a JSON object.", path);
-  auto item = check_ref(store, master_kind::kItem, line, "item", path + ".item", "Item", true);
-  if (item.error) return item.error;
-  // A line without a location takes the header's adjLocation, as in the UI.
-  auto location = check_ref(store, master_kind::kLocation, line, "location", path + ".location", "Location",
-                            !has_adj_location);
-  if (location.error) return location.error;
+// The line's "units" (a unit of the line's item, by id or by name as
+// transforms accept it); the item's stock unit when absent.
+std::optional<SimResponse> check_units(const MasterRecord& item, const Object::Ptr& line, const std::string& path,
+                                       ItemUnit* unit) {
+  if (!line->has("units") || line->get("units").isEmpty()) {
+    *unit = *find_unit(item, item.stock_unit);  // checked when seeded
+    return std::nullopt;
+  }
+  auto asked = ref_id(line, "units");
+  auto found = asked ? find_unit(item, *asked) : std::nullopt;
+  if (!found)
+    return netsuite_error(400, error_code::kInvalidKeyOrRef,
+                          "Invalid Field Value " + asked.value_or("(none)") + " for the following field: units",
+                          path + ".units");
+  *unit = *found;
+  return std::nullopt;
+}
+
+std::optional<SimResponse> check_quantity(const Object::Ptr& line, const std::string& path) {
   const std::string qty_path = path + ".adjustQtyBy";
   if (!line->has("adjustQtyBy") || line->get("adjustQtyBy").isEmpty())
     return netsuite_error(400, error_code::kUserError, "Please enter value(s) for: Adjust Qty. By", qty_path);
@@ -46,7 +57,24 @@ std::optional<SimResponse> check_line(const RecordStore& store, const Object::Pt
   return std::nullopt;
 }
 
-std::optional<SimResponse> validate(const RecordStore& store, const Object::Ptr& body) {
+// One line of inventory.items; `unit` is set to the unit its adjustQtyBy is in.
+std::optional<SimResponse> check_line(const RecordStore& store, const Object::Ptr& line, size_t index,
+                                      bool has_adj_location, ItemUnit* unit) {
+  const std::string path = "inventory.items[" + std::to_string(index) + "]";
+  if (!line) return netsuite_error(400, error_code::kInvalidContent, "Each line must be a JSON object.", path);
+  auto item = check_ref(store, master_kind::kItem, line, "item", path + ".item", "Item", true);
+  if (item.error) return item.error;
+  // A line without a location takes the header's adjLocation, as in the UI.
+  auto location = check_ref(store, master_kind::kLocation, line, "location", path + ".location", "Location",
+                            !has_adj_location);
+  if (location.error) return location.error;
+  if (auto error = check_units(*store.find_master(master_kind::kItem, *item.id), line, path, unit)) return error;
+  if (auto error = check_quantity(line, path)) return error;
+  return copy_line_columns(line, path, nullptr);
+}
+
+// Checks the body; `units` gets each line's unit, in line order.
+std::optional<SimResponse> validate(const RecordStore& store, const Object::Ptr& body, std::vector<ItemUnit>* units) {
   if (body->has("externalId") && !scalar_text(body, "externalId"))
     return netsuite_error(400, error_code::kInvalidContent, "externalId must be a string.", "externalId");
   auto account = check_ref(store, master_kind::kAccount, body, "account", "account", "Adjustment Account", true);
@@ -65,11 +93,31 @@ std::optional<SimResponse> validate(const RecordStore& store, const Object::Ptr&
   if (!lines || lines->size() == 0)
     return netsuite_error(400, error_code::kUserError, "Please enter value(s) for: Adjustments (inventory.items)",
                           "inventory.items");
+  units->resize(lines->size());
   for (size_t i = 0; i < lines->size(); ++i) {
-    if (auto error = check_line(store, lines->getObject(static_cast<unsigned>(i)), i, adj_location.id.has_value()))
+    if (auto error = check_line(store, lines->getObject(static_cast<unsigned>(i)), i, adj_location.id.has_value(),
+                                &(*units)[i]))
       return error;
   }
   return std::nullopt;
+}
+
+// What is stored: the body as posted, each line with the unit its adjustQtyBy
+// is in and that unit's rate at posting time: the factor used, kept even if
+// the item's units are changed later.
+std::string stored_body(const Object::Ptr& body, const std::vector<ItemUnit>& units) {
+  auto lines = line_array(body);
+  for (size_t i = 0; i < units.size(); ++i) {
+    auto line = lines->getObject(static_cast<unsigned>(i));
+    if (!units[i].id.empty()) {  // an item without units has only its implicit base unit
+      auto ref = new_object();
+      ref->set("id", units[i].id);
+      ref->set("refName", units[i].name);
+      line->set("units", ref);
+    }
+    line->set("unitConversionRate", units[i].rate);
+  }
+  return to_json(body);
 }
 
 SimResponse create(RecordStore& store, const SimOptions& options, const SimRequest& request) {
@@ -77,9 +125,11 @@ SimResponse create(RecordStore& store, const SimOptions& options, const SimReque
   if (!body)
     return netsuite_error(400, error_code::kInvalidContent,
                           "The request could not be processed: the body is not a valid JSON object.");
-  if (auto error = validate(store, body)) return *error;
+  std::vector<ItemUnit> units;
+  if (auto error = validate(store, body, &units)) return *error;
   const std::string external_id = scalar_text(body, "externalId").value_or("");
-  auto result = store.create(kInventoryAdjustment, external_id, "ADJ", request.body, options.unique_external_id);
+  auto result =
+      store.create(kInventoryAdjustment, external_id, "ADJ", stored_body(body, units), options.unique_external_id);
   if (!result.record)
     return netsuite_error(400, error_code::kDuplicateRecord,
                           "This record already exists: an inventoryAdjustment with external ID " + external_id +
@@ -99,6 +149,9 @@ Object::Ptr render_line(const RecordStore& store, const Object::Ptr& line, size_
   if (!location) location = adj_location;
   if (location) out->set("location", ref_object(*location, store.find_master(master_kind::kLocation, *location)));
   out->set("adjustQtyBy", line->get("adjustQtyBy"));
+  if (line->has("units")) out->set("units", line->get("units"));
+  out->set("unitConversionRate", line->get("unitConversionRate"));
+  copy_line_columns(line, "", out);  // checked when posted
   if (auto memo = scalar_text(line, "memo")) out->set("memo", *memo);
   return out;
 }

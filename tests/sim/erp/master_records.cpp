@@ -1,6 +1,7 @@
 #include "master_records.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <regex>
 #include <vector>
@@ -42,6 +43,27 @@ bool parse_inactive(const Object::Ptr& entry) {
   return false;
 }
 
+// What NetSuite users usually type as a unit's abbreviation, for seeds that give none.
+std::string default_abbreviation(const std::string& name) {
+  if (name == "Each") return "EA";
+  if (name.rfind("Case", 0) == 0) return "CS";
+  std::string upper = name;
+  std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
+  return upper;
+}
+
+// One entry of "units": {"name":"Case of 12","rate":12,"abbreviation":"CS"}.
+std::string parse_unit(const Object::Ptr& unit, const std::string& at, ItemUnit* out) {
+  auto name = unit ? scalar_text(unit, "name") : std::nullopt;
+  if (!name || name->empty()) return at + ".name is required";
+  if (!unit->has("rate") || !unit->get("rate").isNumeric() || unit->get("rate").convert<double>() <= 0)
+    return at + ".rate must be a positive number";
+  auto abbreviation = scalar_text(unit, "abbreviation").value_or("");
+  *out = {"", *name, unit->get("rate").convert<double>(),
+          abbreviation.empty() ? default_abbreviation(*name) : abbreviation};
+  return "";
+}
+
 // "units":[{"name":"Each","rate":1},...]: the base unit (rate 1) is put first
 // and every unit numbered from 1, as a NetSuite units type numbers its lines.
 std::string parse_units(const Object::Ptr& entry, const std::string& where, MasterRecord* item) {
@@ -49,15 +71,10 @@ std::string parse_units(const Object::Ptr& entry, const std::string& where, Mast
   if (!entry->has("units")) return "";
   if (entry->get("units").type() != typeid(Array::Ptr)) return where + ".units must be an array";
   auto list = entry->getArray("units");
-  std::vector<ItemUnit> units;
+  std::vector<ItemUnit> units(list->size());
   for (unsigned i = 0; i < list->size(); ++i) {
-    auto unit = list->getObject(i);
-    const std::string at = where + ".units[" + std::to_string(i) + "]";
-    auto name = unit ? scalar_text(unit, "name") : std::nullopt;
-    if (!name || name->empty()) return at + ".name is required";
-    if (!unit->has("rate") || !unit->get("rate").isNumeric() || unit->get("rate").convert<double>() <= 0)
-      return at + ".rate must be a positive number";
-    units.push_back({"", *name, unit->get("rate").convert<double>()});
+    std::string error = parse_unit(list->getObject(i), where + ".units[" + std::to_string(i) + "]", &units[i]);
+    if (!error.empty()) return error;
   }
   auto base = std::find_if(units.begin(), units.end(), [](const ItemUnit& u) { return u.rate == 1; });
   if (!units.empty() && base == units.end()) return where + ".units needs a base unit (rate 1)";
@@ -65,6 +82,17 @@ std::string parse_units(const Object::Ptr& entry, const std::string& where, Mast
   for (size_t i = 0; i < units.size(); ++i) units[i].id = std::to_string(i + 1);
   if (item->units_type.empty() && !units.empty()) item->units_type = "Count";
   item->units = std::move(units);
+  return "";
+}
+
+// "stockUnit": the unit (by name or id) the item's inventory is counted in;
+// the base unit when absent. Call after parse_units.
+std::string parse_stock_unit(const Object::Ptr& entry, const std::string& where, MasterRecord* item) {
+  if (!entry->has("stockUnit") || entry->get("stockUnit").isEmpty()) return "";
+  auto asked = ref_id(entry, "stockUnit");
+  auto unit = asked ? find_unit(*item, *asked) : std::nullopt;
+  if (!unit) return where + ".stockUnit " + asked.value_or("(none)") + " is not a unit of item " + item->name;
+  item->stock_unit = unit->id;
   return "";
 }
 
@@ -86,6 +114,7 @@ Array::Ptr units_json(const MasterRecord& item) {
     auto line = new_object();
     line->set("id", unit.id);
     line->set("unitName", unit.name);
+    line->set("abbreviation", unit.abbreviation);
     line->set("conversionRate", unit.rate);
     line->set("baseUnit", unit.rate == 1 && unit.id == "1");
     lines->add(line);
@@ -103,6 +132,11 @@ void set_kind_fields(const MasterRecord& record, const std::string& kind, Object
       type->set("refName", record.units_type);
       out->set("unitsType", type);
       out->set("baseUnit", record.units.front().name);
+      auto stock = *find_unit(record, record.stock_unit);  // checked when seeded
+      auto stock_unit = new_object();
+      stock_unit->set("id", stock.id);
+      stock_unit->set("refName", stock.name);
+      out->set("stockUnit", stock_unit);
       auto units = new_object();
       units->set("items", units_json(record));
       out->set("units", units);
@@ -138,7 +172,7 @@ MasterRecord default_item(int n) {
   std::snprintf(sku, sizeof sku, "SKU-%04d", n);
   MasterRecord item(std::to_string(1000 + n), sku, sku, false);
   item.units_type = "Count";
-  item.units = {{"1", "Each", 1}, {"2", "Case of 12", 12}};
+  item.units = {{"1", "Each", 1, "EA"}, {"2", "Case of 12", 12, "CS"}};
   return item;
 }
 
@@ -186,6 +220,7 @@ std::string apply_seed(RecordStore& store, const std::string& body) {
       MasterRecord record(*id, *name, external_id, parse_inactive(entry));
       std::string error;
       if (kind == master_kind::kItem) error = parse_units(entry, where, &record);
+      if (kind == master_kind::kItem && error.empty()) error = parse_stock_unit(entry, where, &record);
       if (kind == master_kind::kShipItem) error = parse_ship_item(entry, where, &record);
       if (!error.empty()) return error;
       pending.emplace_back(type.kind, std::move(record));
@@ -197,7 +232,7 @@ std::string apply_seed(RecordStore& store, const std::string& body) {
 
 std::optional<ItemUnit> find_unit(const MasterRecord& item, const std::string& unit) {
   if (item.units.empty()) {
-    if (unit.empty()) return ItemUnit{"", "", 1};
+    if (unit.empty()) return ItemUnit{"", "", 1, ""};
     return std::nullopt;
   }
   if (unit.empty()) return item.units.front();

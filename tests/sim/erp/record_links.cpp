@@ -65,6 +65,20 @@ CheckedRef check_ref(const RecordStore& store, const char* kind, const Poco::JSO
   return checked;
 }
 
+std::optional<SimResponse> copy_line_columns(const Poco::JSON::Object::Ptr& line, const std::string& error_path,
+                                             Poco::JSON::Object::Ptr out) {
+  for (const char* column : kLineTextColumns) {
+    if (!line || !line->has(column)) continue;
+    auto value = line->get(column);
+    if (!value.isString())
+      return netsuite_error(400, error_code::kUserError,
+                            std::string("Invalid value for field ") + column + " (a text field).",
+                            error_path + "." + column);
+    if (out) out->set(column, value.extract<std::string>());
+  }
+  return std::nullopt;
+}
+
 SimResponse not_found(const std::string& type, const std::string& id_param) {
   return netsuite_error(404, error_code::kNonexistentId,
                         "The record instance does not exist. Provide a valid record instance ID. (" + type +

@@ -43,4 +43,16 @@ CheckedRef check_ref(const RecordStore& store, const char* kind, const Poco::JSO
 
 SimResponse not_found(const std::string& type, const std::string& id_param);
 
+// Custom transaction-line columns (text) an integration's bundle adds, kept on
+// every stored line whose request line carries them: custcol_sb_uom_conversion
+// records the unit conversion the client applied, so a case-vs-each mistake
+// can be traced to the line that made it.
+inline constexpr const char* kLineTextColumns[] = {"custcol_sb_uom_conversion"};
+
+// Checks the custom columns of request line `line` (error_path is the line's
+// path, e.g. "item.items[0]") and copies those present onto `out` (if not
+// null). A value that is not a JSON string: 400 USER_ERROR naming the field.
+std::optional<SimResponse> copy_line_columns(const Poco::JSON::Object::Ptr& line, const std::string& error_path,
+                                             Poco::JSON::Object::Ptr out);
+
 }  // namespace sb::erpsim

@@ -36,9 +36,10 @@ inline constexpr const char* kShipItem = "shipItem";
 
 // One unit of an item's units type: quantities in it are `rate` base units.
 struct ItemUnit {
-  std::string id;    // "1", "2"... within the units type
-  std::string name;  // "Each", "Case of 12"
-  double rate = 1;   // base units per one of this unit; the base unit has 1
+  std::string id;            // "1", "2"... within the units type
+  std::string name;          // "Each", "Case of 12"
+  double rate = 1;           // base units per one of this unit; the base unit has 1
+  std::string abbreviation;  // "EA", "CS", as printed on documents and labels
 };
 
 struct MasterRecord {
@@ -51,6 +52,7 @@ struct MasterRecord {
   // Items: the units type and its units, base unit first. Empty = no units.
   std::string units_type;
   std::vector<ItemUnit> units;
+  std::string stock_unit;  // id of the unit inventory is counted in; "" = the base unit
   // Ship items (the carrier master): the custom fields an integration bundle adds.
   std::string carrier;           // "ROYALMAIL"
   std::string service_code;      // "RM1CLS"
@@ -68,8 +70,9 @@ struct StoredRecord {
   std::string tran_id;      // the document number NetSuite would show
   std::string created_at;   // ISO-8601 UTC
   std::string last_modified;  // ISO-8601 UTC, changes on every write
-  // inventoryAdjustment: the request body exactly as posted. Other types: the
-  // record's own fields as the simulator keeps them (lines, status...).
+  // inventoryAdjustment: the request body as posted, each line's units and
+  // unitConversionRate added. Other types: the record's own fields as the
+  // simulator keeps them (lines, status...).
   std::string body;
 };
 

@@ -71,6 +71,7 @@ struct Planned {
   double quantity = 0;
   std::string location;
   int request_index = -1;  // -1: not mentioned, taken in full
+  Object::Ptr asked;       // the request's line; null when not mentioned
 };
 
 struct Plan {
@@ -144,15 +145,21 @@ std::optional<SimResponse> check_requested(const RecordStore& store, Plan& plan,
   return std::nullopt;
 }
 
+// The request's item.items into `asked` (left null when absent).
+std::optional<SimResponse> request_lines(const Object::Ptr& body, Array::Ptr* asked) {
+  auto item = body->has("item") ? body->get("item") : Poco::Dynamic::Var();
+  if (item.isEmpty()) return std::nullopt;
+  auto object = item.type() == typeid(Object::Ptr) ? item.extract<Object::Ptr>() : nullptr;
+  if (!object || (object->has("items") && object->get("items").type() != typeid(Array::Ptr)))
+    return error(error_code::kInvalidContent, "item must be an object with an items array.", "item");
+  if (object->has("items")) *asked = object->getArray("items");
+  return std::nullopt;
+}
+
 // Builds plan.lines from the request and the order's open lines.
 std::optional<SimResponse> plan_lines(const RecordStore& store, const Object::Ptr& body, Plan& plan) {
   Array::Ptr asked;
-  if (auto item = body->has("item") ? body->get("item") : Poco::Dynamic::Var(); !item.isEmpty()) {
-    auto object = item.type() == typeid(Object::Ptr) ? item.extract<Object::Ptr>() : nullptr;
-    if (!object || (object->has("items") && object->get("items").type() != typeid(Array::Ptr)))
-      return error(error_code::kInvalidContent, "item must be an object with an items array.", "item");
-    if (object->has("items")) asked = object->getArray("items");
-  }
+  if (auto failure = request_lines(body, &asked)) return failure;
   std::map<int, int> mentioned;  // orderLine -> request index
   for (size_t n = 0; asked && n < asked->size(); ++n) {
     const int i = static_cast<int>(n);
@@ -161,7 +168,7 @@ std::optional<SimResponse> plan_lines(const RecordStore& store, const Object::Pt
     if (!line->has("orderLine") || !line->get("orderLine").isNumeric())
       return error(error_code::kUserError, "Please enter value(s) for: orderLine", line_path(i, "orderLine"));
     const int number = line->get("orderLine").convert<int>();
-    Planned planned{order_line(plan.order, number), 0, "", i};
+    Planned planned{order_line(plan.order, number), 0, "", i, line};
     if (!planned.order_line)
       return error(error_code::kInvalidKeyOrRef,
                    "Invalid Field Value " + std::to_string(number) + " for the following field: orderLine",
@@ -169,6 +176,7 @@ std::optional<SimResponse> plan_lines(const RecordStore& store, const Object::Pt
     if (!mentioned.emplace(number, i).second)
       return error(error_code::kUserError, "Order line " + std::to_string(number) + " is given twice.",
                    line_path(i, "orderLine"));
+    if (auto failure = copy_line_columns(line, "item.items[" + std::to_string(i) + "]", nullptr)) return failure;
     if (is_false(line, "itemReceive")) continue;  // left open: the backorder
     if (auto failure = check_requested(store, plan, line, i, &planned)) return failure;
     plan.lines.push_back(planned);
@@ -177,7 +185,7 @@ std::optional<SimResponse> plan_lines(const RecordStore& store, const Object::Pt
   for (size_t n = 0; lines && n < lines->size(); ++n) {
     auto line = lines->getObject(static_cast<unsigned>(n));
     if (mentioned.count(line->getValue<int>("orderLine")) || remaining(plan, line) <= kEpsilon) continue;
-    plan.lines.push_back(Planned{line, remaining(plan, line), "", -1});
+    plan.lines.push_back(Planned{line, remaining(plan, line), "", -1, nullptr});
   }
   return std::nullopt;
 }
@@ -220,6 +228,7 @@ Array::Ptr target_lines(const RecordStore& store, const Plan& plan) {
     line->set("unitConversionRate", line_number(planned.order_line, "unitConversionRate"));
     auto location = store.find_master(master_kind::kLocation, planned.location);
     line->set("location", reference(planned.location, location ? location->name : ""));
+    if (planned.asked) copy_line_columns(planned.asked, "", line);  // checked in plan_lines
     out->add(line);
   }
   return out;
@@ -350,6 +359,48 @@ SimResponse transform_lines(RecordStore& store, const SimOptions& options, const
   return commit(store, options, request, body, plan, spec.target, spec.tran_prefix, record);
 }
 
+// A credit memo reads its request lines only for their custom columns,
+// matched by orderLine: it credits what was received, so quantities are not
+// read, and lines that are not objects or name no credited line are ignored.
+std::optional<SimResponse> credit_columns(const Object::Ptr& body, std::map<int, Object::Ptr>* by_order_line) {
+  auto asked = item_lines(body);
+  for (size_t n = 0; asked && n < asked->size(); ++n) {
+    auto line = asked->getObject(static_cast<unsigned>(n));
+    if (!line) continue;
+    if (auto failure = copy_line_columns(line, "item.items[" + std::to_string(n) + "]", nullptr)) return failure;
+    if (line->has("orderLine") && line->get("orderLine").isNumeric())
+      (*by_order_line)[line->get("orderLine").convert<int>()] = line;
+  }
+  return std::nullopt;
+}
+
+// Credits every return line's received-but-not-credited quantity, counting
+// it in the line's quantityBilled; the credit memo's lines, `total` their sum.
+Array::Ptr credit_lines(const Object::Ptr& order, const std::map<int, Object::Ptr>& asked, double* total) {
+  Array::Ptr credited = new Array;
+  auto lines = item_lines(order);
+  for (size_t n = 0; lines && n < lines->size(); ++n) {
+    auto line = lines->getObject(static_cast<unsigned>(n));
+    const double qty = line_number(line, "quantityReceived") - line_number(line, "quantityBilled");
+    if (qty <= kEpsilon) continue;
+    const int number = line->getValue<int>("orderLine");
+    auto out = new_object();
+    out->set("line", static_cast<int>(credited->size() + 1));
+    out->set("orderLine", number);
+    out->set("item", line->get("item"));
+    out->set("quantity", qty);
+    if (line->has("units")) out->set("units", line->get("units"));
+    const double rate = line_number(line, "rate");
+    out->set("rate", rate);
+    out->set("amount", rate * qty);
+    if (auto request = asked.find(number); request != asked.end()) copy_line_columns(request->second, "", out);
+    *total += rate * qty;
+    credited->add(out);
+    line->set("quantityBilled", line_number(line, "quantityBilled") + qty);
+  }
+  return credited;
+}
+
 // A credit memo credits what the return received and no credit memo has
 // credited yet; refused while nothing is received.
 SimResponse credit_memo(RecordStore& store, const SimOptions& options, const SimRequest& request,
@@ -362,27 +413,11 @@ SimResponse credit_memo(RecordStore& store, const SimOptions& options, const Sim
                                  {"partiallyReceived", "pendingRefund", "pendingRefundPartiallyReceived"},
                                  record_type::kCreditMemo, &plan))
     return *failure;
+  std::map<int, Object::Ptr> asked;
+  if (auto failure = credit_columns(body, &asked)) return *failure;
   auto record = new_target(body, plan);
-  Array::Ptr credited = new Array;
   double total = 0;
-  auto lines = item_lines(plan.order);
-  for (size_t n = 0; lines && n < lines->size(); ++n) {
-    auto line = lines->getObject(static_cast<unsigned>(n));
-    const double qty = line_number(line, "quantityReceived") - line_number(line, "quantityBilled");
-    if (qty <= kEpsilon) continue;
-    auto out = new_object();
-    out->set("line", static_cast<int>(credited->size() + 1));
-    out->set("orderLine", line->getValue<int>("orderLine"));
-    out->set("item", line->get("item"));
-    out->set("quantity", qty);
-    if (line->has("units")) out->set("units", line->get("units"));
-    const double rate = line_number(line, "rate");
-    out->set("rate", rate);
-    out->set("amount", rate * qty);
-    total += rate * qty;
-    credited->add(out);
-    line->set("quantityBilled", line_number(line, "quantityBilled") + qty);
-  }
+  Array::Ptr credited = credit_lines(plan.order, asked, &total);
   if (credited->size() == 0)
     return error(error_code::kUserError, "You can not initialize creditmemo: invalid reference " + plan.source.id +
                                              " (everything received on " + plan.source.tran_id + " is credited already).");
@@ -391,6 +426,7 @@ SimResponse credit_memo(RecordStore& store, const SimOptions& options, const Sim
   record->set("item", items);
   record->set("total", total);
   bool all_refunded = true;
+  auto lines = item_lines(plan.order);
   for (size_t n = 0; n < lines->size(); ++n) {
     auto line = lines->getObject(static_cast<unsigned>(n));
     all_refunded = all_refunded && line_number(line, "quantityBilled") >= line_number(line, "quantity") - kEpsilon;

@@ -10,6 +10,9 @@
 // change that ({"orderLine":1,"quantity":2,"location":6}) or drop a line
 // ({"orderLine":4,"itemReceive":false}, which stays open: the backorder).
 // A line the request does not mention is fulfilled/received in full.
+// A request line's custom columns (custcol_sb_uom_conversion, record_links.h)
+// are kept on the line made from it; a credit memo reads its request lines
+// for nothing else.
 //
 // Refused, with NetSuite's error body, nothing written: more than remains on
 // a line (USER_ERROR, path item.items[i].quantity); an unknown orderLine,

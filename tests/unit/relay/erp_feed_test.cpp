@@ -215,3 +215,40 @@ TEST(ErpFeed, AnOrderNoLongerReleasedIsCancelled) {
   CHECK_TRUE(feed->poll().ok());
   LONGS_EQUAL(1, commands("site-1", v1::Command::kSalesOrderCancel).size());
 }
+
+// An item the ERP counts in cases goes down with CS as its stock unit; order
+// lines go down in that unit, converted from the line's own units, and a line
+// that is not a whole number of cases is not sent.
+TEST(ErpFeed, QuantitiesGoDownInTheItemsStockUnit) {
+  admin("/_sim/seed", R"({"items":[{"id":"30","itemid":"CASE-SKU","externalId":"CASE-SKU","stockUnit":"Case of 12",
+                            "units":[{"name":"Each","rate":1},{"name":"Case of 12","rate":12}]}],
+    "salesOrders":[{"externalId":"SO-CS","location":"1","custbody_released_to_wms":true,
+                    "lines":[{"line":1,"item":"30","quantity":24,"location":"1"}]},
+                   {"externalId":"SO-ODD","location":"1","custbody_released_to_wms":true,
+                    "lines":[{"line":1,"item":"30","quantity":30,"location":"1"}]}],
+    "purchaseOrders":[{"externalId":"PO-CS","location":"1","lines":[{"line":1,"item":"30","quantity":2,"units":"Case of 12"}]}]})");
+  Status s = feed->poll();
+  CHECK_TEXT(s.ok(), s.to_string().c_str());
+
+  bool item_seen = false;
+  for (const v1::Command& c : commands("site-1", v1::Command::kItemUpsert)) {
+    if (c.item_upsert().sku() != "CASE-SKU") continue;
+    item_seen = true;
+    STRCMP_EQUAL("CS", c.item_upsert().unit().c_str());
+  }
+  CHECK_TRUE(item_seen);
+  const std::string so = id_of("salesOrder", "SO-CS");
+  bool order_seen = false;
+  for (const v1::Command& c : commands("site-1", v1::Command::kSalesOrderRelease)) {
+    CHECK_TRUE(c.sales_order_release().erp_order_id() != id_of("salesOrder", "SO-ODD"));
+    if (c.sales_order_release().erp_order_id() != so) continue;
+    order_seen = true;
+    LONGS_EQUAL(2, c.sales_order_release().lines(0).quantity());  // 24 Each = 2 cases
+    STRCMP_EQUAL("CS", c.sales_order_release().lines(0).unit().c_str());
+  }
+  CHECK_TRUE(order_seen);
+  LONGS_EQUAL(1, feed->stats().skipped["uom_not_convertible"]);
+  auto pos = commands("site-1", v1::Command::kPurchaseOrderRelease);
+  LONGS_EQUAL(1, pos.size());
+  LONGS_EQUAL(2, pos[0].purchase_order_release().lines(0).quantity());  // 2 Case of 12 = 2 cases
+}

@@ -57,6 +57,11 @@ struct NetSuiteTwin {
     bool inactive = false;
   };
   std::map<std::string, Item> items = {{"SKU-1", {"20", false}}};
+  // inventoryItem records by internal id (the units a conversion uses); others answer 404.
+  std::map<std::string, std::string> item_records = {
+      {"20", R"({"id":"20","itemId":"SKU-1","stockUnit":{"id":"1","refName":"Each"},"units":{"items":[)"
+             R"({"id":"1","unitName":"Each","abbreviation":"EA","conversionRate":1,"baseUnit":true},)"
+             R"({"id":"2","unitName":"Case of 12","abbreviation":"CS","conversionRate":12,"baseUnit":false}]}})"}};
   std::function<Result<HttpResponse>()> create = [] {
     return Result<HttpResponse>(reply(204, "", {{"Location", std::string(kAdjustments) + "/4711"}}));
   };
@@ -75,6 +80,12 @@ struct NetSuiteTwin {
       return reply(200, "{\"links\":[],\"count\":1,\"hasMore\":false,\"items\":[" + rows + "],\"offset\":0}");
     }
     if (r.method == "POST" && r.url == kAdjustments) return create();
+    const std::string item_prefix = std::string(kBase) + "/services/rest/record/v1/inventoryItem/";
+    if (r.method == "GET" && starts_with(r.url, item_prefix)) {
+      auto it = item_records.find(r.url.substr(item_prefix.size()));
+      if (it == item_records.end()) return reply(404, ns_error(404, "NONEXISTENT_ID", "Record not found."));
+      return reply(200, it->second);
+    }
     if (r.method == "GET" && starts_with(r.url, std::string(kAdjustments) + "/eid:")) {
       auto it = by_external_id.find(r.url.substr(std::string(kAdjustments).size() + 5));
       if (it == by_external_id.end()) return reply(404, ns_error(404, "NONEXISTENT_ID", "Record not found."));
@@ -139,6 +150,54 @@ TEST(NetSuiteConnector, PostsAnInventoryAdjustmentWithTheEventIdAsExternalId) {
   LONGLONGS_EQUAL(-3, qty);
 }
 
+TEST(NetSuiteConnector, ANetAdjustmentListsEveryEventItCoversAndSaysSoInItsMemo) {
+  v1::Event net = adjustment("site-a", 1, "site-a.adj.1", "K", "SKU-1", -7, "WH1");
+  ErpOutcome o = connector->post_net(net, {"site-a.adj.1", "site-a.adj.2", "site-a.adj.3"});
+  CHECK(o.kind == ErpOutcome::Kind::kPosted);
+  std::vector<ClientRequest> posts = requests_to("POST", kAdjustments);
+  LONGS_EQUAL(1, posts.size());
+  Result<Json> body = Json::parse(posts[0].body);
+  CHECK(body.ok());
+  STRCMP_EQUAL("site-a.adj.1", body->get_string("externalId").c_str());
+  STRCMP_EQUAL("site-a.adj.1\nsite-a.adj.2\nsite-a.adj.3", body->get_string("custbody_sb_event_ids").c_str());
+  const std::string memo = body->get_string("memo");
+  CHECK_TEXT(memo.find("net of 3 stock adjustments") != std::string::npos, memo.c_str());
+  int64_t qty = 0;
+  CHECK(body->find("inventory")->find("items")->items().front().find("adjustQtyBy")->as_int64(&qty));
+  LONGLONGS_EQUAL(-7, qty);
+  // One event alone is an ordinary adjustment, with no list.
+  connector->post_net(adjustment("site-a", 4, "site-a.adj.4", "K"), {"site-a.adj.4"});
+  Result<Json> single = Json::parse(requests_to("POST", kAdjustments).back().body);
+  CHECK(single.ok() && single->find("custbody_sb_event_ids") == nullptr);
+}
+
+TEST(NetSuiteConnector, AnAdjustmentCountedInCasesPostsInTheBaseUnitWithTheConversionOnTheLine) {
+  v1::Event e = adjustment("site-a", 1, "adj-cs", "K", "SKU-1", -2, "WH1");
+  e.mutable_stock_adjustment()->set_unit("CS");
+  CHECK(connector->post(e).kind == ErpOutcome::Kind::kPosted);
+  Result<Json> body = Json::parse(requests_to("POST", kAdjustments).back().body);
+  CHECK(body.ok());
+  const Json& line = body->find("inventory")->find("items")->items().front();
+  int64_t qty = 0;
+  CHECK(line.find("adjustQtyBy")->as_int64(&qty));
+  LONGLONGS_EQUAL(-24, qty);
+  STRCMP_EQUAL("1", line.find("units")->get_string("id").c_str());
+  STRCMP_EQUAL("-2 CS (Case of 12 = 12) = -24 Each (= 1)", line.get_string("custcol_sb_uom_conversion").c_str());
+  // The units are read once with the item, not per posting.
+  connector->post(adjustment("site-a", 2, "adj-ea", "K", "SKU-1", 5, "WH1"));
+  LONGS_EQUAL(1, requests_to("GET", std::string(kBase) + "/services/rest/record/v1/inventoryItem/20").size());
+}
+
+TEST(NetSuiteConnector, AUnitTheErpDoesNotKnowForTheItemIsHeldNotGuessed) {
+  v1::Event e = adjustment("site-a", 1, "adj-pl", "K", "SKU-1", 1, "WH1");
+  e.mutable_stock_adjustment()->set_unit("PALLET");
+  ErpOutcome o = connector->post(e);
+  CHECK(o.kind == ErpOutcome::Kind::kRejected);
+  STRCMP_CONTAINS("UOM_NOT_CONVERTIBLE", o.reason.c_str());
+  STRCMP_CONTAINS("EA, CS", o.reason.c_str());
+  LONGS_EQUAL(0, requests_to("POST", kAdjustments).size());
+}
+
 TEST(NetSuiteConnector, ResolvesTheItemThroughSuiteQlOnceAndCachesIt) {
   CHECK(connector->post(adjustment("site-a", 1, "adj-1", "K")).kind == ErpOutcome::Kind::kPosted);
   std::vector<ClientRequest> queries = requests_to("POST", kSuiteQl);
@@ -166,7 +225,7 @@ TEST(NetSuiteConnector, EveryRequestCarriesTheBearerToken) {
   connector->post(adjustment("site-a", 1, "adj-1", "K"));
   connector->find(adjustment("site-a", 1, "adj-1", "K"));
   std::vector<ClientRequest> all = http->requests();
-  LONGS_EQUAL(3, all.size());  // SuiteQL, create, lookup
+  LONGS_EQUAL(4, all.size());  // SuiteQL, item units, create, lookup
   for (const ClientRequest& r : all) STRCMP_EQUAL("Bearer tok-123", header_value(r.headers, "Authorization").c_str());
 }
 
@@ -300,7 +359,7 @@ TEST(NetSuiteConnector, WithTbaEveryRequestIsSignedForItsOwnMethodAndUrl) {
   connector->post(adjustment("site-a", 1, "adj-1", "K"));
   connector->find(adjustment("site-a", 1, "adj-1", "K"));
   std::vector<ClientRequest> all = http->requests();
-  LONGS_EQUAL(3, all.size());  // SuiteQL, create, lookup
+  LONGS_EQUAL(4, all.size());  // SuiteQL, item units, create, lookup
   for (size_t i = 0; i < all.size(); ++i) {
     Result<OAuth1Signature> expected =
         oauth1_sign(creds, all[i].method, all[i].url, {"nonce-" + std::to_string(i + 1), 1764173000});
@@ -321,7 +380,7 @@ TEST(NetSuiteConnector, TheDefaultTbaSignerUsesAFreshNonceEachRequest) {
     CHECK(h->param("oauth_nonce").size() >= 20);
     nonces.insert(h->param("oauth_nonce"));
   }
-  LONGS_EQUAL(3, nonces.size());
+  LONGS_EQUAL(4, nonces.size());
 }
 
 // The connector against the ERP simulator started with TBA flags, over real HTTP.

@@ -195,3 +195,61 @@ TEST(NetSuiteOrders, AnInspectedReturnBecomesAReceiptAndACreditMemo) {
   LONGS_EQUAL(1, sim->store().ledger("itemReceipt", "").size());
   LONGS_EQUAL(1, sim->store().ledger("creditMemo", "").size());
 }
+
+// The ERP counts CASE-SKU's stock in cases of 12; the warehouse counts in its
+// stock unit (CS), or in eaches where it says so. What the ERP's lines get is
+// in the lines' own units, with the conversion written on each line.
+TEST(NetSuiteOrders, ACaseOf12ItemReceivedAsCasesPostsTheCountInEachAndAShipmentInEachFillsCases) {
+  ClientRequest seed;
+  seed.method = "POST";
+  seed.url = sim->url() + "/_sim/seed";
+  seed.body = R"({"items":[{"id":"30","itemid":"CASE-SKU","externalId":"CASE-SKU","stockUnit":"Case of 12",
+                   "units":[{"name":"Each","rate":1},{"name":"Case of 12","rate":12}]}],
+    "purchaseOrders":[{"externalId":"PO-CS","location":"6","lines":[{"line":1,"item":"30","quantity":120}]}],
+    "salesOrders":[{"externalId":"SO-CS","location":"6","custbody_released_to_wms":true,
+                    "lines":[{"line":1,"item":"30","quantity":3,"units":"Case of 12","location":"6"}]}]})";
+  Result<HttpResponse> seeded = http->send(seed);
+  CHECK_TRUE(seeded.ok());
+  LONGS_EQUAL_TEXT(200, seeded->status, seeded->body.c_str());
+  const std::string po_cs = sim->store().ledger("purchaseOrder", "").at(1).id;
+  const std::string so_cs = sim->store().ledger("salesOrder", "").at(1).id;
+
+  v1::Event e;
+  e.set_event_id("receipt-cs");
+  e.set_site_id("site-1");
+  v1::GoodsReceipt* g = e.mutable_goods_receipt();
+  g->set_erp_po_id(po_cs);
+  g->set_warehouse("WH1");
+  v1::ReceiptLine* l = g->add_lines();
+  l->set_line_ref("1");
+  l->set_sku("CASE-SKU");
+  l->set_received_quantity(10);  // no unit: the item's stock unit, cases
+  ErpOutcome r = connector->post(e);
+  CHECK_TEXT(r.kind == ErpOutcome::Kind::kPosted, r.reason.c_str());
+  Json receipt = body_of(sim->store().ledger("itemReceipt", "").at(0));
+  const Json& line = receipt.find("item")->find("items")->items().at(0);
+  int64_t qty = 0;
+  CHECK(line.find("quantity")->as_int64(&qty));
+  LONGLONGS_EQUAL(120, qty);
+  STRCMP_EQUAL("10 CS (Case of 12 = 12) = 120 Each (= 1)", line.get_string("custcol_sb_uom_conversion").c_str());
+
+  // 30 eaches are 2.5 cases: held, never rounded; 36 eaches are 3 cases.
+  v1::Event odd = shipment("ship-cs-odd", so_cs, {{"1", 30}});
+  odd.mutable_shipment()->mutable_lines(0)->set_sku("CASE-SKU");
+  odd.mutable_shipment()->mutable_lines(0)->set_unit("EA");
+  ErpOutcome held = connector->post(odd);
+  CHECK(held.kind == ErpOutcome::Kind::kRejected);
+  STRCMP_CONTAINS("30 EA of CASE-SKU is 2.5 Case of 12, not a whole number (UOM_NOT_CONVERTIBLE)", held.reason.c_str());
+  v1::Event whole = shipment("ship-cs", so_cs, {{"1", 36}});
+  whole.mutable_shipment()->mutable_lines(0)->set_sku("CASE-SKU");
+  whole.mutable_shipment()->mutable_lines(0)->set_unit("EA");
+  ErpOutcome shipped = connector->post(whole);
+  CHECK_TEXT(shipped.kind == ErpOutcome::Kind::kPosted, shipped.reason.c_str());
+  Json order = body_of(sim->store().ledger("salesOrder", "").at(1));
+  int64_t done = 0;
+  CHECK(order.find("item")->find("items")->items().at(0).find("quantityFulfilled")->as_int64(&done));
+  LONGLONGS_EQUAL(3, done);
+  Json fulfilment = body_of(sim->store().ledger("itemFulfillment", "").at(0));
+  STRCMP_EQUAL("36 EA (Each = 1) = 3 Case of 12 (= 12)",
+               fulfilment.find("item")->find("items")->items().at(0).get_string("custcol_sb_uom_conversion").c_str());
+}

@@ -64,6 +64,7 @@ PosterOptions fast_options(int max_concurrency = 4) {
   o.min_concurrency = 1;
   o.backoff = BackoffPolicy{Millis(5), Millis(20)};
   o.raise_after = 20;
+  o.coalesce_max = 1;  // order and retry tests see every event posted alone; coalescing has its own tests
   return o;
 }
 
@@ -341,4 +342,173 @@ TEST(Poster, AnInvalidEventNeverReachesTheErpLiveOrAfterARestart) {
   settle();
   LONGS_EQUAL(0, erp.posts_of("v-5"));
   STRCMP_EQUAL("held", state("v-5").c_str());
+}
+
+// --- Coalescing stock adjustments under backlog ---
+
+namespace {
+
+std::vector<v1::Event> adjustments_of(const std::string& site, uint64_t first, const std::vector<int64_t>& deltas,
+                                      const std::string& sku = "SKU-1") {
+  std::vector<v1::Event> out;
+  uint64_t seq = first;
+  for (int64_t d : deltas) {
+    out.push_back(adjustment(site, seq, site + "-adj-" + std::to_string(seq), "stock:WH1:" + sku, sku, d));
+    ++seq;
+  }
+  return out;
+}
+
+PosterOptions coalescing(int max) {
+  PosterOptions o = fast_options(2);
+  o.coalesce_max = max;
+  return o;
+}
+
+}  // namespace
+
+TEST(Poster, UnderBacklogAdjustmentsOfOneSkuAndWarehouseNetIntoOneRecordListingEveryEvent) {
+  std::vector<int64_t> deltas;
+  int64_t sum = 0;
+  for (int i = 0; i < 50; ++i) {
+    deltas.push_back(i % 5 == 0 ? 7 : -2);
+    sum += deltas.back();
+  }
+  take("site-a", adjustments_of("site-a", 1, deltas));  // waiting before the poster starts: a backlog
+  start_poster(coalescing(200));
+  CHECK(posted_count_reaches(50));
+
+  std::vector<ScriptedErp::Net> nets = erp.nets();
+  LONGS_EQUAL(1, nets.size());
+  LONGS_EQUAL(sum, nets[0].quantity);
+  LONGS_EQUAL(50, nets[0].covers.size());
+  STRCMP_EQUAL("site-a-adj-1", nets[0].covers.front().c_str());
+  STRCMP_EQUAL("site-a-adj-50", nets[0].covers.back().c_str());
+  LONGS_EQUAL(1, erp.record_count());
+  LONGS_EQUAL(1, erp.calls().size());
+
+  std::string first_id, last_id;
+  STRCMP_EQUAL("posted", state("site-a-adj-1", &first_id).c_str());
+  STRCMP_EQUAL("posted", state("site-a-adj-50", &last_id).c_str());
+  CHECK(!first_id.empty());
+  STRCMP_EQUAL(first_id.c_str(), last_id.c_str());
+  CHECK(eventually([&] { return outcomes.size() >= 50; }));
+  SeenOutcome o;
+  CHECK(outcomes.has("site-a-adj-37", v1::EventOutcome::POSTED, &o));
+  STRCMP_EQUAL(first_id.c_str(), o.outcome.erp_id().c_str());
+  PosterStats st = poster->stats();
+  UNSIGNED_LONGS_EQUAL(49, st.calls_saved);
+  UNSIGNED_LONGS_EQUAL(50, st.coalesced_events);
+  UNSIGNED_LONGS_EQUAL(1, st.coalesced_records);
+  UNSIGNED_LONGS_EQUAL(0, ledger->stats().pending);
+}
+
+TEST(Poster, AGroupIsCappedAndStopsAtTheFirstEventThatDoesNotNetWithIt) {
+  std::vector<v1::Event> events = adjustments_of("site-a", 1, {-1, -1, -1, -1, -1});
+  // Seq 6: another SKU under the same business key; seq 7..9 the first SKU again.
+  v1::Event other = adjustment("site-a", 6, "site-a-adj-6", "stock:WH1:SKU-1", "SKU-2", -4);
+  events.push_back(other);
+  for (const v1::Event& e : adjustments_of("site-a", 7, {2, 2, 2})) events.push_back(e);
+  take("site-a", events);
+  start_poster(coalescing(3));
+  CHECK(posted_count_reaches(9));
+
+  std::vector<ScriptedErp::Net> nets = erp.nets();
+  // 1-3 (capped at 3), then 4-5 (stopped by the other SKU), 6 alone, 7-9.
+  LONGS_EQUAL(3, nets.size());
+  LONGS_EQUAL(-3, nets[0].quantity);
+  LONGS_EQUAL(3, nets[0].covers.size());
+  LONGS_EQUAL(-2, nets[1].quantity);
+  STRCMP_EQUAL("site-a-adj-4", nets[1].event_id.c_str());
+  LONGS_EQUAL(2, nets[1].covers.size());
+  LONGS_EQUAL(6, nets[2].quantity);
+  STRCMP_EQUAL("site-a-adj-7", nets[2].event_id.c_str());
+  LONGS_EQUAL(1, erp.posts_of("site-a-adj-6"));
+  // In ledger order, one at a time.
+  std::vector<ScriptedErp::Call> calls = erp.calls();
+  LONGS_EQUAL(4, calls.size());
+  const char* expected[] = {"site-a-adj-1", "site-a-adj-4", "site-a-adj-6", "site-a-adj-7"};
+  for (size_t i = 0; i < 4; ++i) STRCMP_EQUAL(expected[i], calls[i].event_id.c_str());
+  UNSIGNED_LONGS_EQUAL(5, poster->stats().calls_saved);
+}
+
+TEST(Poster, AGroupNeverNetsToZeroSoEveryEventKeepsARecord) {
+  take("site-a", adjustments_of("site-a", 1, {5, -3, -2}));
+  start_poster(coalescing(200));
+  CHECK(posted_count_reaches(3));
+  // 5-3-2 = 0 cannot be posted: the group gives back its last event until its net is not zero.
+  std::vector<ScriptedErp::Net> nets = erp.nets();
+  LONGS_EQUAL(1, nets.size());
+  LONGS_EQUAL(2, nets[0].covers.size());
+  LONGS_EQUAL(2, nets[0].quantity);
+  std::vector<ScriptedErp::Call> calls = erp.calls();
+  LONGS_EQUAL(2, calls.size());
+  STRCMP_EQUAL("site-a-adj-3", calls[1].event_id.c_str());  // -2 posts alone
+  LONGS_EQUAL(1, erp.posts_of("site-a-adj-3"));
+  std::string erp_id;
+  for (int s = 1; s <= 3; ++s) {
+    STRCMP_EQUAL("posted", state("site-a-adj-" + std::to_string(s), &erp_id).c_str());
+    CHECK(!erp_id.empty());
+  }
+}
+
+TEST(Poster, AGroupAttemptedBeforeACrashIsFoundAgainAsTheSameGroup) {
+  IntakeResult r = take("site-a", adjustments_of("site-a", 1, {-1, -1, -1, -1, -1}));
+  // The last process posted 1-3 as one net record, which landed; 4 and 5 came behind it.
+  CHECK(ledger->mark_attempted(r.fresh[0].ledger_seq, {r.fresh[1].ledger_seq, r.fresh[2].ledger_seq}).ok());
+  erp.hold_record("site-a-adj-1", "IA-900");
+
+  start_poster(coalescing(200));
+  CHECK(posted_count_reaches(5));
+  std::string erp_id;
+  for (int s = 1; s <= 3; ++s) {
+    STRCMP_EQUAL("posted", state("site-a-adj-" + std::to_string(s), &erp_id).c_str());
+    STRCMP_EQUAL("IA-900", erp_id.c_str());
+  }
+  std::vector<ScriptedErp::Call> first = erp.calls_of("site-a-adj-1");
+  LONGS_EQUAL(1, first.size());
+  STRCMP_EQUAL("find", first[0].op.c_str());
+  // 4 and 5 were never part of it: they net into a record of their own.
+  std::vector<ScriptedErp::Net> nets = erp.nets();
+  LONGS_EQUAL(1, nets.size());
+  STRCMP_EQUAL("site-a-adj-4", nets[0].event_id.c_str());
+  LONGS_EQUAL(-2, nets[0].quantity);
+  LONGS_EQUAL(0, erp.duplicate_posts());
+  UNSIGNED_LONGS_EQUAL(1, poster->stats().found_by_lookup);
+}
+
+TEST(Poster, AGroupWhosePostDidNotLandIsPostedAgainWithTheSameMembers) {
+  IntakeResult r = take("site-a", adjustments_of("site-a", 1, {-1, -1, -1, -1}));
+  CHECK(ledger->mark_attempted(r.fresh[0].ledger_seq, {r.fresh[1].ledger_seq}).ok());
+  start_poster(coalescing(200));
+  CHECK(posted_count_reaches(4));
+  std::vector<ScriptedErp::Net> nets = erp.nets();
+  LONGS_EQUAL(2, nets.size());
+  LONGS_EQUAL(2, nets[0].covers.size());  // 1 and 2 as before the crash, not all four
+  LONGS_EQUAL(-2, nets[0].quantity);
+  STRCMP_EQUAL("site-a-adj-3", nets[1].event_id.c_str());
+  LONGS_EQUAL(0, erp.duplicate_posts());
+}
+
+TEST(Poster, ARejectedNetHoldsItsFirstEventAndTheRestWaitBehindIt) {
+  erp.script_post("site-a-adj-1", ErpOutcome::rejected("SKU SKU-1 is not an item in the ERP (UNKNOWN_SKU)"));
+  take("site-a", adjustments_of("site-a", 1, {-1, -1, -1}));
+  take("site-a", adjustments_of("site-a", 4, {3}, "SKU-9"));
+  start_poster(coalescing(200));
+  CHECK(eventually([&] { return erp.holds("site-a-adj-4"); }));
+  CHECK(eventually([&] { return state("site-a-adj-1") == "held"; }));
+  settle();
+  STRCMP_EQUAL("pending", state("site-a-adj-2").c_str());
+  UNSIGNED_LONGS_EQUAL(3, ledger->stats().pending);
+  UNSIGNED_LONGS_EQUAL(1, poster->stats().blocked_keys);
+}
+
+TEST(Poster, WithNoBacklogEachAdjustmentPostsAloneAsItComes) {
+  start_poster(coalescing(200));
+  for (uint64_t s = 1; s <= 3; ++s) {
+    deliver("site-a", adjustments_of("site-a", s, {-1}));
+    CHECK(posted_count_reaches(s));
+  }
+  LONGS_EQUAL(0, erp.nets().size());
+  LONGS_EQUAL(3, erp.record_count());
 }

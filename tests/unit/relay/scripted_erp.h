@@ -71,6 +71,24 @@ class ScriptedErp final : public ErpConnector {
     return out;
   }
 
+  // A coalesced net adjustment: recorded, then created like any post.
+  struct Net {
+    std::string event_id;
+    int64_t quantity = 0;
+    std::vector<std::string> covers;
+  };
+  ErpOutcome post_net(const v1::Event& net, const std::vector<std::string>& covers) override {
+    {
+      std::lock_guard lock(mu_);
+      nets_.push_back({net.event_id(), net.stock_adjustment().quantity_delta(), covers});
+    }
+    return post(net);
+  }
+  std::vector<Net> nets() const {
+    std::lock_guard lock(mu_);
+    return nets_;
+  }
+
   ErpOutcome find(const v1::Event& e) override {
     size_t i = begin("find", e);
     ErpOutcome out = ErpOutcome::not_found();
@@ -163,6 +181,7 @@ class ScriptedErp final : public ErpConnector {
   std::map<std::string, std::string> records_;  // external id -> ERP id
   std::map<std::string, int> key_in_flight_;
   std::vector<Call> calls_;
+  std::vector<Net> nets_;
   Millis delay_{0};
   int in_flight_ = 0;
   int max_in_flight_ = 0;

@@ -106,6 +106,7 @@ TEST_GROUP(Uplink) {
     CHECK_TEXT(l.ok(), l.status().to_string().c_str());
     ledger = std::move(l).value();
     PosterOptions po;
+    po.coalesce_max = 1;  // one ERP record per event, as these tests count them
     po.max_concurrency = 2;
     po.backoff = BackoffPolicy{Millis(5), Millis(20)};
     poster = std::make_unique<Poster>(*ledger, erp, SystemClock::instance(), po,
