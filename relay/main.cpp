@@ -75,6 +75,9 @@ int run(const Config& cfg) {
   NetSuiteConnector erp(*erp_http, no);
 
   Result<MqttOptions> mqtt = mqtt_options_from(cfg, relay_id);
+  Result<std::unique_ptr<ShippedLedger>> shipped = ShippedLedger::open(**store, committer);
+  if (!shipped.ok()) return fail("cannot open the shipped ledger", shipped.status());
+  no.shipped = shipped->get();
   if (!mqtt.ok()) return fail("MQTT settings", mqtt.status());
   const MqttOptions& mo = *mqtt;
   std::unique_ptr<MessageTransport> transport = make_paho_transport(mo);

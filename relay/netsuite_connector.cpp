@@ -167,7 +167,16 @@ ErpOutcome NetSuiteConnector::post(const v1::Event& e) {
   };
   switch (e.body_case()) {
     case v1::Event::kStockAdjustment: return post_adjustment(e, {});
-    case v1::Event::kShipment: return unless_already_there(post_fulfilment(e));
+    case v1::Event::kShipment: {
+      ErpOutcome o = unless_already_there(post_fulfilment(e));
+      // Refused for good: nothing was sent, so the relay's shipped ledger must not count it.
+      if (o.kind == ErpOutcome::Kind::kRejected && options_.shipped) {
+        const v1::Shipment& s = e.shipment();
+        if (Status f = options_.shipped->forget(s.erp_order_id(), s.clarus_shipment_id(), e.event_id()); !f.ok())
+          return ErpOutcome::retry("updating the shipped ledger: " + f.to_string(), false);
+      }
+      return o;
+    }
     case v1::Event::kGoodsReceipt: return unless_already_there(post_goods_receipt(e));
     case v1::Event::kReturnReceipt: return unless_already_there(post_return(e));
     case v1::Event::kInventorySnapshot:

@@ -33,6 +33,7 @@
 #include "platform/http/http.h"
 #include "relay/erp_auth.h"
 #include "relay/erp_connector.h"
+#include "relay/shipped_ledger.h"
 #include "relay/units.h"
 
 namespace sb::relay {
@@ -46,6 +47,9 @@ struct NetSuiteOptions {
   std::string adjustment_account = "1";              // internal id of the adjustment account
   std::map<std::string, std::string> location_map;   // Clarus warehouse -> ERP location id
   std::string default_location;                      // for unmapped warehouses; "" = hold them
+  // The relay's own running record of what it sent per order line
+  // (shipped_ledger.h); null = rely on the ERP's counters alone.
+  ShippedLedger* shipped = nullptr;
 };
 
 // Parses "WH1=1,WH2=2" into a map; InvalidArgument naming the bad entry.
@@ -115,6 +119,10 @@ class NetSuiteConnector final : public ErpConnector {
   ErpOutcome find_record(const std::string& record_type, const std::string& external_id);
   ErpOutcome post_adjustment(const v1::Event& e, const std::vector<std::string>& covers);
   ErpOutcome post_fulfilment(const v1::Event& e);  // netsuite_transactions.cpp
+  // The relay's own shipped ledger against this shipment: a second fulfilment of
+  // it, or more than the order line holds, is rejected; otherwise its lines are recorded.
+  ErpOutcome check_shipped_ledger(const v1::Event& e, const std::vector<OrderLine>& order, const Moves& moves,
+                                  const std::string& what);
   ErpOutcome post_goods_receipt(const v1::Event& e);
   ErpOutcome post_return(const v1::Event& e);
   // The order's lines (GET /{type}/{id}/item), or the outcome that stops the posting.

@@ -181,6 +181,32 @@ ErpOutcome transform_lines(const std::vector<NetSuiteConnector::OrderLine>& orde
 
 }  // namespace
 
+ErpOutcome NetSuiteConnector::check_shipped_ledger(const v1::Event& e, const std::vector<OrderLine>& order,
+                                                   const Moves& moves, const std::string& what) {
+  if (!options_.shipped) return ErpOutcome::posted("");
+  const v1::Shipment& s = e.shipment();
+  Result<ShippedLedger::OrderView> sent = options_.shipped->view(s.erp_order_id(), s.clarus_shipment_id(), e.event_id());
+  if (!sent.ok()) return ErpOutcome::retry("reading the shipped ledger: " + sent.status().to_string(), false);
+  if (!sent->shipment_owner.empty())
+    return ErpOutcome::rejected(what + " was fulfilled already, by event " + sent->shipment_owner +
+                                "; a second fulfilment of one shipment is not posted (DUPLICATE_SHIPMENT)");
+  std::map<std::string, int64_t> lines;
+  for (const auto& [order_line, move] : moves) {
+    if (move.quantity == 0) continue;
+    lines[order_line] = move.quantity;
+    auto l = std::find_if(order.begin(), order.end(), [&](const OrderLine& o) { return o.order_line == order_line; });
+    const int64_t before = sent->sent.count(order_line) ? sent->sent.at(order_line) : 0;
+    if (l != order.end() && before + move.quantity > l->quantity)
+      return ErpOutcome::rejected(what + ": order line " + order_line + " is for " + std::to_string(l->quantity) +
+                                  "; the relay has sent " + std::to_string(before) + " of it to the ERP already and this shipment moves " +
+                                  std::to_string(move.quantity) + " (OVER_SHIPMENT)");
+  }
+  // Written before the post: a retry finds its own entries and does not count them against itself.
+  if (Status r = options_.shipped->record(s.erp_order_id(), s.clarus_shipment_id(), e.event_id(), lines); !r.ok())
+    return ErpOutcome::retry("recording in the shipped ledger: " + r.to_string(), false);
+  return ErpOutcome::posted("");
+}
+
 ErpOutcome NetSuiteConnector::post_fulfilment(const v1::Event& e) {
   const v1::Shipment& s = e.shipment();
   const std::string what = "shipment " + s.clarus_shipment_id() + " of order " + s.order_reference();
@@ -196,6 +222,7 @@ ErpOutcome NetSuiteConnector::post_fulfilment(const v1::Event& e) {
   Json items;
   ErpOutcome fits = transform_lines(order, moves, location_for(s.warehouse()), what, &items);
   if (fits.kind != ErpOutcome::Kind::kPosted) return fits;
+  if (ErpOutcome own = check_shipped_ledger(e, order, moves, what); own.kind != ErpOutcome::Kind::kPosted) return own;
 
   Json body = Json::object();
   body.set("externalId", Json::string(e.event_id()));

@@ -8,7 +8,10 @@
 
 #include "platform/core/json.h"
 #include "platform/core/log.h"
+#include "platform/store/group_commit.h"
+#include "platform/store/kv_store.h"
 #include "relay/netsuite_connector.h"
+#include "relay/shipped_ledger.h"
 #include "erp_simulator.h"
 #include "sim_options.h"
 
@@ -63,6 +66,9 @@ Json body_of(const erpsim::StoredRecord& r) {
 TEST_GROUP(NetSuiteOrders) {
   std::unique_ptr<erpsim::ErpSimulator> sim;
   std::unique_ptr<HttpClient> http = make_poco_http_client();
+  std::unique_ptr<MemoryStore> store = MemoryStore::create();
+  std::unique_ptr<GroupCommitter> committer = std::make_unique<GroupCommitter>(*store);
+  std::unique_ptr<ShippedLedger> shipped = std::move(ShippedLedger::open(*store, *committer).value());
   std::unique_ptr<NetSuiteConnector> connector;
   std::string so, po, rma;
 
@@ -86,11 +92,13 @@ TEST_GROUP(NetSuiteOrders) {
     o.base_url = sim->url();
     o.timeout = Millis(5000);
     o.location_map = {{"WH1", "6"}};
+    o.shipped = shipped.get();
     connector = std::make_unique<NetSuiteConnector>(*http, o);
   }
   void teardown() override {
     connector.reset();
     sim.reset();
+    committer->stop();
   }
   int64_t fulfilled(int line) {
     Json order = body_of(sim->store().ledger("salesOrder", "").at(0));
@@ -252,4 +260,48 @@ TEST(NetSuiteOrders, ACaseOf12ItemReceivedAsCasesPostsTheCountInEachAndAShipment
   Json fulfilment = body_of(sim->store().ledger("itemFulfillment", "").at(0));
   STRCMP_EQUAL("36 EA (Each = 1) = 3 Case of 12 (= 12)",
                fulfilment.find("item")->find("items")->items().at(0).get_string("custcol_sb_uom_conversion").c_str());
+}
+
+// The relay's own shipped ledger: a shipment seen again under another event id
+// is not fulfilled twice, and what the relay sent before counts even when the
+// ERP's counters no longer show it.
+TEST(NetSuiteOrders, ASecondFulfilmentOfOneShipmentIsHeldByTheRelaysShippedLedger) {
+  ErpOutcome first = connector->post(shipment("ship-1", so, {{"1", 4}}));
+  CHECK_TEXT(first.kind == ErpOutcome::Kind::kPosted, first.reason.c_str());
+  v1::Event again = shipment("ship-1-again", so, {{"1", 4}});
+  again.mutable_shipment()->set_clarus_shipment_id("ship-1");  // the same Clarus shipment, another event id
+  ErpOutcome second = connector->post(again);
+  CHECK(second.kind == ErpOutcome::Kind::kRejected);
+  STRCMP_CONTAINS("DUPLICATE_SHIPMENT", second.reason.c_str());
+  STRCMP_CONTAINS("ship-1", second.reason.c_str());
+  LONGS_EQUAL(1, sim->store().ledger("itemFulfillment", "").size());
+  LONGS_EQUAL(4, fulfilled(1));
+}
+
+TEST(NetSuiteOrders, WhatTheRelaySentBeforeCountsEvenWhenTheErpNoLongerShowsIt) {
+  // As if an earlier fulfilment of 8 had been deleted in the ERP: its counters show 10 open.
+  CHECK(shipped->record(so, "ship-0", "ship-0", {{"1", 8}}).ok());
+  ErpOutcome o = connector->post(shipment("ship-5", so, {{"1", 4}}));
+  CHECK(o.kind == ErpOutcome::Kind::kRejected);
+  STRCMP_CONTAINS("the relay has sent 8 of it to the ERP already", o.reason.c_str());
+  STRCMP_CONTAINS("OVER_SHIPMENT", o.reason.c_str());
+  LONGS_EQUAL(0, sim->store().ledger("itemFulfillment", "").size());
+  // 2 more fit.
+  ErpOutcome fits = connector->post(shipment("ship-6", so, {{"1", 2}}));
+  CHECK_TEXT(fits.kind == ErpOutcome::Kind::kPosted, fits.reason.c_str());
+}
+
+TEST(NetSuiteOrders, ARefusedFulfilmentLeavesNothingInTheShippedLedgerAndARetryDoesNotCountItself) {
+  ErpOutcome refused = connector->post(shipment("ship-x", so, {{"1", 3}}, "NOSUCH", "NONE"));
+  CHECK(refused.kind == ErpOutcome::Kind::kRejected);
+  STRCMP_CONTAINS("UNKNOWN_CARRIER", refused.reason.c_str());
+  Result<ShippedLedger::OrderView> view = shipped->view(so, "ship-x", "someone-else");
+  CHECK(view.ok());
+  LONGS_EQUAL(0, view->sent.size());
+  STRCMP_EQUAL("", view->shipment_owner.c_str());
+  // An attempt recorded before a crash: the retry finds its own entries and posts all 10.
+  CHECK(shipped->record(so, "ship-r", "ship-r", {{"1", 10}}).ok());
+  ErpOutcome retried = connector->post(shipment("ship-r", so, {{"1", 10}}));
+  CHECK_TEXT(retried.kind == ErpOutcome::Kind::kPosted, retried.reason.c_str());
+  LONGS_EQUAL(10, fulfilled(1));
 }
