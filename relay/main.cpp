@@ -18,6 +18,7 @@
 #include "relay/ledger.h"
 #include "relay/netsuite_connector.h"
 #include "relay/poster.h"
+#include "relay/snapshot_keeper.h"
 #include "relay/relay_api.h"
 #include "relay/settings.h"
 #include "relay/uplink.h"
@@ -72,7 +73,11 @@ int run(const Config& cfg) {
   no.adjustment_account = cfg.str("erp.adjustment_account");
   no.default_location = cfg.str("erp.default_location");
   (void)parse_location_map(cfg.str("erp.location_map"), &no.location_map);  // validated by the settings table
-  NetSuiteConnector erp(*erp_http, no);
+  NetSuiteConnector netsuite(*erp_http, no);
+  // Snapshots are kept for reconciliation; every other event goes to the ERP.
+  Result<std::unique_ptr<SnapshotKeeper>> keeper = SnapshotKeeper::open(**store, committer, netsuite);
+  if (!keeper.ok()) return fail("cannot open the snapshot store", keeper.status());
+  SnapshotKeeper& erp = **keeper;
 
   Result<MqttOptions> mqtt = mqtt_options_from(cfg, relay_id);
   Result<std::unique_ptr<ShippedLedger>> shipped = ShippedLedger::open(**store, committer);
@@ -144,6 +149,7 @@ int run(const Config& cfg) {
   ctx.outbox = outbox->get();
   ctx.downlink = &downlink;
   ctx.feed = feed.get();
+  ctx.snapshots = &erp;
   ctx.clock = &clock;
   HttpServerOptions so;
   so.bind_address = cfg.str("http.bind");

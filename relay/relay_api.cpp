@@ -165,6 +165,22 @@ Json relay_status(RelayContext& ctx) {
     for (const auto& [name, c] : fs.cursors) cursors.set(name, Json::string(c));
   }
 
+  if (ctx.snapshots) {
+    // The latest inventory snapshot of each site and warehouse, kept for reconciliation.
+    Json& snaps = s.set("snapshots", Json::array());
+    Result<std::vector<KeptSnapshot>> kept = ctx.snapshots->latest();
+    for (const KeptSnapshot& k : kept.ok() ? *kept : std::vector<KeptSnapshot>{}) {
+      Json j = Json::object();
+      j.set("site_id", Json::string(k.site));
+      j.set("warehouse", Json::string(k.warehouse));
+      j.set("taken_at", time_or_null(k.taken_at_ms));
+      j.set("parts", Json::number(static_cast<int64_t>(k.parts)));
+      j.set("parts_kept", Json::number(static_cast<int64_t>(k.parts_kept)));
+      j.set("balances", num(k.balances));
+      snaps.push(std::move(j));
+    }
+  }
+
   Json& sites = s.set("sites", Json::array());
   std::map<std::string, SiteState> states = ctx.uplink->sites();
   std::map<std::string, StreamInfo> latest;  // the stream with the latest contact per site

@@ -17,6 +17,7 @@
 #include "relay/erp_feed.h"
 #include "relay/ledger.h"
 #include "relay/poster.h"
+#include "relay/snapshot_keeper.h"
 #include "relay/uplink.h"
 
 namespace sb::relay {
@@ -34,6 +35,7 @@ struct RelayContext {
   CommandOutbox* outbox = nullptr;  // the downlink; null in tests that do not need it
   Downlink* downlink = nullptr;
   ErpFeed* feed = nullptr;           // the ERP change feed; null when feed.enabled is false
+  SnapshotKeeper* snapshots = nullptr;  // inventory snapshots kept for reconciliation; null in tests
   const Clock* clock = nullptr;
 };
 
