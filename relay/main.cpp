@@ -73,6 +73,9 @@ int run(const Config& cfg) {
   no.adjustment_account = cfg.str("erp.adjustment_account");
   no.default_location = cfg.str("erp.default_location");
   (void)parse_location_map(cfg.str("erp.location_map"), &no.location_map);  // validated by the settings table
+  Result<std::unique_ptr<ShippedLedger>> shipped = ShippedLedger::open(**store, committer);
+  if (!shipped.ok()) return fail("cannot open the shipped ledger", shipped.status());
+  no.shipped = shipped->get();
   NetSuiteConnector netsuite(*erp_http, no);
   // Snapshots are kept for reconciliation; every other event goes to the ERP.
   Result<std::unique_ptr<SnapshotKeeper>> keeper = SnapshotKeeper::open(**store, committer, netsuite);
@@ -80,9 +83,6 @@ int run(const Config& cfg) {
   SnapshotKeeper& erp = **keeper;
 
   Result<MqttOptions> mqtt = mqtt_options_from(cfg, relay_id);
-  Result<std::unique_ptr<ShippedLedger>> shipped = ShippedLedger::open(**store, committer);
-  if (!shipped.ok()) return fail("cannot open the shipped ledger", shipped.status());
-  no.shipped = shipped->get();
   if (!mqtt.ok()) return fail("MQTT settings", mqtt.status());
   const MqttOptions& mo = *mqtt;
   std::unique_ptr<MessageTransport> transport = make_paho_transport(mo);
@@ -91,10 +91,10 @@ int run(const Config& cfg) {
   po.max_concurrency = static_cast<int>(cfg.integer("erp.max_concurrency"));
   po.backoff = {cfg.duration("poster.backoff_base"), cfg.duration("poster.backoff_cap")};
   po.raise_after = static_cast<int>(cfg.integer("poster.raise_after"));
+  po.coalesce_max = static_cast<int>(cfg.integer("poster.coalesce_max"));
   Uplink* uplink_ptr = nullptr;
   Poster poster(**ledger, erp, clock, po, [&uplink_ptr](const std::string& site, const std::string& epoch,
                                                         const v1::EventOutcome& o) {
-  po.coalesce_max = static_cast<int>(cfg.integer("poster.coalesce_max"));
     if (uplink_ptr) uplink_ptr->add_outcome(site, epoch, o);
   });
   Uplink uplink(**ledger, poster, *transport, clock, cfg.duration("outcomes.flush_interval"));

@@ -85,6 +85,7 @@ const SettingTable& relay_settings() {
       {"erp.default_location", SettingType::kString, "", "ERP location id for warehouses not in erp.location_map (empty = hold them as exceptions)."},
       {"poster.backoff_base", SettingType::kDuration, "500ms", "First retry delay after a transient ERP failure."},
       {"poster.backoff_cap", SettingType::kDuration, "5m", "Longest retry delay."},
+      {"poster.coalesce_max", SettingType::kInt, "200", "Under backlog, stock adjustments of one SKU and warehouse waiting in a row post as one net ERP adjustment of at most this many events (1 = never coalesce).", positive},
       {"poster.raise_after", SettingType::kInt, "20", "Successful posts in a row before concurrency grows back by one after a 429.", positive},
       {"outcomes.flush_interval", SettingType::kDuration, "200ms", "How often posting outcomes are sent back to the sites."},
       {"downlink.resend_after", SettingType::kDuration, "10s", "Commands a site has not acknowledged are sent again after this long (and at once when the site comes back online or the relay reconnects)."},
@@ -92,7 +93,6 @@ const SettingTable& relay_settings() {
       {"feed.interval", SettingType::kDuration, "30s", "How often the ERP is asked what changed."},
       {"feed.page_size", SettingType::kInt, "500", "Rows per SuiteQL page (1..1000).", page_size},
       {"feed.site_locations", SettingType::kString, "", "ERP location id to site id, e.g. 1=site-1,2=site-2; orders at other locations are skipped (and counted).", site_locations},
-      {"poster.coalesce_max", SettingType::kInt, "200", "Under backlog, stock adjustments of one SKU and warehouse waiting in a row post as one net ERP adjustment of at most this many events (1 = never coalesce).", positive},
       {"feed.sites", SettingType::kString, "", "Sites that get items and ship items, comma-separated (empty = the sites in feed.site_locations)."},
       {"log.level", SettingType::kString, "info", "debug, info, warn or error.", log_level},
     };
