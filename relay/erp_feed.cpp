@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "platform/core/log.h"
+#include "platform/core/text.h"
 #include "relay/netsuite_wire.h"
 
 namespace sb::relay {
@@ -21,25 +22,23 @@ struct ErpFeed::Feed {
 
 namespace {
 
-// Before every stamp the ERP writes (ISO-8601 text compares in time order).
-constexpr char kStartCursor[] = "1970-01-01T00:00:00.000Z";
+// SuiteQL gives dates in the account's date format, to the day; the exact
+// change stamp is asked for as text in one fixed format (which compares in
+// time order as text) and the cursor is given back through TO_TIMESTAMP.
+// NetSuite keeps lastmodifieddate to the second, in the account's time zone.
+constexpr char kStampFormat[] = "'YYYY-MM-DD\"T\"HH24:MI:SS'";
+// Before every stamp the ERP writes.
+constexpr char kStartCursor[] = "1970-01-01T00:00:00";
 
 }  // namespace
 
-std::vector<std::string> parse_site_list(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    std::string s = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    while (!s.empty() && s.front() == ' ') s.erase(s.begin());
-    while (!s.empty() && s.back() == ' ') s.pop_back();
-    if (!s.empty()) out.push_back(s);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
+std::string change_stamp(std::string_view iso) {
+  int64_t ms = 0;
+  if (!parse_iso8601(iso, &ms)) return std::string(iso);
+  return format_iso8601(ms).substr(0, 19);  // "YYYY-MM-DDTHH:MM:SS", the milliseconds dropped
 }
+
+std::vector<std::string> parse_site_list(const std::string& text) { return split_list(text); }
 
 Result<std::unique_ptr<ErpFeed>> ErpFeed::open(HttpClient& http, std::string base_url,
                                                std::shared_ptr<const ErpAuth> auth, CommandOutbox& outbox,
@@ -66,23 +65,27 @@ Status ErpFeed::init() {
   Result<TableId> r = store_.table("feed_released");
   if (!r.ok()) return r.status();
   released_ = *r;
+  // Rows passed over for a reason that can clear: feed \0 id -> reason \0 what \0 detail.
+  Result<TableId> w = store_.table("feed_waiting");
+  if (!w.ok()) return w.status();
+  waiting_ = *w;
+  refresh_waiting_stats();
   return Status::Ok();
 }
 
 const std::vector<ErpFeed::Feed>& ErpFeed::feeds() {
   static const std::vector<Feed> kFeeds = {
-    {"item", "id, itemid, isinactive, lastmodifieddate", "item", "", &ErpFeed::on_item},
+    {"item", "id, itemid, isinactive", "item", "", &ErpFeed::on_item},
     {"shipitem",
-     "id, itemid, isinactive, lastmodifieddate, custitem_sb_carrier, custitem_sb_service_code, "
+     "id, itemid, isinactive, custitem_sb_carrier, custitem_sb_service_code, "
      "custitem_sb_tracking_pattern",
      "shipitem", "", &ErpFeed::on_ship_item},
     {"SalesOrd",
-     "id, tranid, externalid, status, location, shipmethod, entity, trandate, custbody_released_to_wms, "
-     "lastmodifieddate",
+     "id, tranid, externalid, status, location, shipmethod, entity, trandate, custbody_released_to_wms",
      "transaction", "type = 'SalesOrd'", &ErpFeed::on_sales_order},
-    {"PurchOrd", "id, tranid, externalid, status, location, entity, trandate, lastmodifieddate", "transaction",
+    {"PurchOrd", "id, tranid, externalid, status, location, entity, trandate", "transaction",
      "type = 'PurchOrd'", &ErpFeed::on_purchase_order},
-    {"RtnAuth", "id, tranid, externalid, status, location, entity, trandate, lastmodifieddate", "transaction",
+    {"RtnAuth", "id, tranid, externalid, status, location, entity, trandate", "transaction",
      "type = 'RtnAuth'", &ErpFeed::on_return},
   };
   return kFeeds;
@@ -99,8 +102,11 @@ Status ErpFeed::poll() {
   Status result = Status::Ok();
   for (const Feed& feed : feeds()) {
     result = run_feed(feed);
+    if (result.ok()) result = retry_waiting(feed, first_poll_);
     if (!result.ok()) break;
   }
+  if (result.ok()) first_poll_ = false;
+  refresh_waiting_stats();
   if (queued_this_poll_ > 0 && wake_) wake_();
   std::lock_guard lock(mu_);
   if (result.ok()) {
@@ -121,34 +127,41 @@ Status ErpFeed::poll() {
 // paging cannot shift a page boundary past an unread row. The page's final
 // stamp is read again with the next page (NetSuite stamps may be shared by
 // several rows); the outbox's command-id check makes the re-read harmless.
+std::string ErpFeed::select(const Feed& feed) {
+  return std::string("SELECT ") + feed.columns + ", TO_CHAR(lastmodifieddate, " + kStampFormat + ") AS " + kStampColumn +
+         " FROM " + feed.table;
+}
+
 Status ErpFeed::run_feed(const Feed& feed) {
   std::string cursor = load(cursors_, feed.name);
   if (cursor.empty()) cursor = kStartCursor;
   // Each poll starts a little behind its cursor: a row committed late with an
   // earlier stamp, or modified while an earlier poll paged, is read after all.
   // What was read before makes the same command ids, which the outbox skips.
+  cursor = change_stamp(cursor);  // a cursor kept in an older format reads the same instant
   std::string from = cursor;
   if (int64_t at = 0; cursor != kStartCursor && parse_iso8601(cursor, &at))
-    from = format_iso8601(at - options_.overlap.count());
+    from = change_stamp(format_iso8601(at - options_.overlap.count()));
   size_t offset = 0;
   for (;;) {
-    std::string q = std::string("SELECT ") + feed.columns + " FROM " + feed.table + " WHERE ";
+    std::string q = select(feed) + " WHERE ";
     if (*feed.type_filter) q += std::string(feed.type_filter) + " AND ";
-    q += "lastmodifieddate > " + suiteql_quote(from) + " ORDER BY lastmodifieddate, id";
+    q += std::string("lastmodifieddate > TO_TIMESTAMP(") + suiteql_quote(from) + ", " + kStampFormat +
+         ") ORDER BY lastmodifieddate, id";
     Result<Json> page = suiteql(q, offset);
     if (!page.ok()) return page.status();
     const Json* rows = page->find("items");
     if (!rows || !rows->is_array()) return Status::Unavailable("the ERP's SuiteQL answer has no items");
-    for (const Json& row : rows->items()) SB_RETURN_IF_ERROR((this->*feed.handle)(row));
+    for (const Json& row : rows->items()) SB_RETURN_IF_ERROR(handle(feed, row));
     if (rows->items().empty()) return Status::Ok();
     const Json* more = page->find("hasMore");
     const bool has_more = more && more->is_bool() && more->as_bool();
-    const std::string last = rows->items().back().get_string("lastmodifieddate");
+    const std::string last = rows->items().back().get_string(kStampColumn);
     std::string safe = last;
     if (has_more) {
       safe.clear();
       for (const Json& row : rows->items())
-        if (std::string s = row.get_string("lastmodifieddate"); s < last && s > safe) safe = s;
+        if (std::string s = row.get_string(kStampColumn); s < last && s > safe) safe = s;
     }
     if (safe.empty() || safe <= from) {  // a whole page shares one stamp: page on within it
       offset += rows->items().size();
@@ -205,6 +218,7 @@ Result<Json> ErpFeed::suiteql(const std::string& query, size_t offset) {
   q.set("q", Json::string(query));
   req.body = q.dump();
   Result<HttpResponse> r = http_.send(req);
+  if (r.ok() && r->status == 401 && auth_) auth_->refused();  // an OAuth 2.0 token is renewed
   if (!r.ok() || r->status != 200) {
     Status s = failure(r, "querying the ERP for changes");
     // A refused query is our fault, not the rows': stop and keep the cursor.
@@ -217,6 +231,7 @@ Result<Json> ErpFeed::suiteql(const std::string& query, size_t offset) {
 
 Result<Json> ErpFeed::get(const std::string& path) {
   Result<HttpResponse> r = http_.send(request("GET", base_url_ + kRecordBase + path));
+  if (r.ok() && r->status == 401 && auth_) auth_->refused();
   if (!r.ok() || r->status != 200) return failure(r, "reading " + path);
   Result<Json> body = Json::parse(r->body);
   if (!body.ok()) return Status::InvalidArgument("reading " + path + ": the answer is not JSON");
@@ -253,10 +268,110 @@ Status ErpFeed::queue(const std::string& site, v1::Command command, const std::s
   return Status::Ok();
 }
 
+namespace {
+
+// Reasons that can clear while the record itself does not change.
+bool can_clear(const std::string& reason) {
+  return reason == "unmapped_location" || reason == "unknown_ship_method" || reason == "uom_not_convertible" ||
+         reason == "unreadable";
+}
+
+std::vector<std::string> split_nul(std::string_view v) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (;;) {
+    size_t nul = v.find('\0', start);
+    out.emplace_back(v.substr(start, nul == std::string_view::npos ? std::string_view::npos : nul - start));
+    if (nul == std::string_view::npos) return out;
+    start = nul + 1;
+  }
+}
+
+}  // namespace
+
 void ErpFeed::skip(const std::string& reason, const std::string& what, const std::string& detail) {
+  current_skipped_ = true;
+  std::string value = reason + '\0' + what + '\0' + detail;
+  const bool again = !current_.empty() && load(waiting_, current_) == value;
+  if (again) {
+    log::debug("feed", "an ERP change still waits", {{"reason", reason}, {"record", what}});
+    return;  // counted and logged when it first waited
+  }
   log::warn("feed", "an ERP change was not turned into a command", {{"reason", reason}, {"record", what}, {"why", detail}});
+  {
+    std::lock_guard lock(mu_);
+    ++stats_.skipped[reason];
+  }
+  if (current_.empty() || !can_clear(reason)) return;
+  if (Status s = save(waiting_, current_, &value); !s.ok())
+    log::error("feed", "could not record an ERP change as waiting; it is passed over", {{"record", what}, {"error", s.to_string()}});
+}
+
+Status ErpFeed::handle(const Feed& feed, const Json& row) {
+  current_ = std::string(feed.name) + '\0' + feed_text(row, "id");
+  current_skipped_ = false;
+  Status s = (this->*feed.handle)(row);
+  // Went out (or needs nothing): it no longer waits.
+  if (s.ok() && !current_skipped_ && !load(waiting_, current_).empty()) s = save(waiting_, current_, nullptr);
+  current_.clear();
+  return s;
+}
+
+Status ErpFeed::retry_waiting(const Feed& feed, bool with_unmapped) {
+  const std::string from = std::string(feed.name) + '\0';
+  std::vector<std::string> ids;
+  {
+    Result<std::unique_ptr<ReadTxn>> txn = store_.read();
+    if (!txn.ok()) return txn.status();
+    SB_RETURN_IF_ERROR((*txn)->scan(waiting_, from, [&](std::string_view k, std::string_view v) {
+      if (k.substr(0, from.size()) != from) return false;
+      const bool unmapped = split_nul(v).front() == "unmapped_location";
+      if (with_unmapped || !unmapped) ids.emplace_back(k.substr(from.size()));
+      return ids.size() < 500;  // a bounded pass; the rest on later polls
+    }));
+  }
+  for (size_t at = 0; at < ids.size(); at += 50) {
+    std::string in;
+    std::map<std::string, bool> seen;
+    for (size_t i = at; i < std::min(ids.size(), at + 50); ++i) {
+      in += (in.empty() ? "" : ", ") + suiteql_quote(ids[i]);
+      seen[ids[i]] = false;
+    }
+    std::string q = select(feed) + " WHERE ";
+    if (*feed.type_filter) q += std::string(feed.type_filter) + " AND ";
+    Result<Json> page = suiteql(q + "id IN (" + in + ")", 0);
+    if (!page.ok()) return page.status();
+    const Json* rows = page->find("items");
+    if (!rows || !rows->is_array()) return Status::Unavailable("the ERP's SuiteQL answer has no items");
+    for (const Json& row : rows->items()) {
+      seen[feed_text(row, "id")] = true;
+      SB_RETURN_IF_ERROR(handle(feed, row));
+    }
+    for (const auto& [id, found] : seen) {
+      if (!found) SB_RETURN_IF_ERROR(save(waiting_, from + id, nullptr));  // gone from the ERP
+    }
+  }
+  return Status::Ok();
+}
+
+void ErpFeed::refresh_waiting_stats() {
+  std::vector<ErpFeedStats::Waiting> rows;
+  uint64_t total = 0;
+  Result<std::unique_ptr<ReadTxn>> txn = store_.read();
+  if (txn.ok()) {
+    (void)(*txn)->scan(waiting_, "", [&](std::string_view k, std::string_view v) {
+      ++total;
+      if (rows.size() < 100) {
+        std::vector<std::string> key = split_nul(k), value = split_nul(v);
+        value.resize(3);
+        rows.push_back({key.front(), key.size() > 1 ? key[1] : "", value[0], value[1], value[2]});
+      }
+      return true;
+    });
+  }
   std::lock_guard lock(mu_);
-  ++stats_.skipped[reason];
+  stats_.waiting = std::move(rows);
+  stats_.waiting_total = total;
 }
 
 std::vector<std::string> ErpFeed::all_sites() const {

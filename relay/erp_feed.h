@@ -19,8 +19,13 @@
 // re-reads rows, and the outbox's command-id check makes that harmless.
 // The ERP unavailable (transport error, 5xx, 429, 401/403) stops the poll with
 // the cursor where it was; the next poll retries. A row that cannot become a
-// command (unmapped location, unknown ship method, unreadable record) is logged,
-// counted in stats().skipped by reason, and passed over.
+// command is logged, counted in stats().skipped by reason, and passed over by
+// the cursor. When its reason can clear without the record changing (a ship
+// method given its carrier code, an item's units fixed, the ERP readable
+// again, a location mapped in the config), it waits in table "feed_waiting"
+// and is read again by id on every poll (an unmapped location: on the first
+// poll after a start, as the mapping is config) until it goes out or the ERP
+// no longer has it; stats().waiting lists what waits, and why.
 // Thread-safety: poll() from one thread at a time (the feed's own after
 // start()); stats() from any thread.
 #pragma once
@@ -55,6 +60,14 @@ struct ErpFeedOptions {
   std::vector<std::string> sites;                      // items and ship items go here; empty = the mapped sites
 };
 
+// The column a feed's rows carry their change stamp in, "YYYY-MM-DDTHH:MM:SS".
+inline constexpr char kStampColumn[] = "lastmodified";
+// Any ISO-8601 time as a change stamp (to the second, as NetSuite keeps them).
+std::string change_stamp(std::string_view iso);
+
+// A row's field as text: SuiteQL answers strings, a record may answer numbers or booleans (T/F).
+std::string feed_text(const Json& row, const char* key);
+
 // "a,b , c" -> {a, b, c}; empty entries are dropped.
 std::vector<std::string> parse_site_list(const std::string& text);
 
@@ -67,6 +80,11 @@ struct ErpFeedStats {
   std::map<std::string, uint64_t> skipped;  // reason -> rows passed over since start
   std::string last_error;                   // "" after a poll that went through
   std::map<std::string, std::string> cursors;  // feed -> lastmodifieddate read through
+  struct Waiting {
+    std::string feed, id, reason, what, detail;
+  };
+  std::vector<Waiting> waiting;  // rows waiting to be read again (first 100)
+  uint64_t waiting_total = 0;
 };
 
 class ErpFeed {
@@ -96,6 +114,8 @@ class ErpFeed {
 
   // erp_feed.cpp: reading the ERP, the cursors, queueing.
   Status run_feed(const Feed& feed);
+  // "SELECT <the feed's columns>, <its change stamp as text> AS lastmodified FROM <table>"
+  static std::string select(const Feed& feed);
   Result<Json> suiteql(const std::string& query, size_t offset);
   // A record's JSON; NotFound on 404, InvalidArgument on another refusal,
   // Unavailable when the ERP could not answer.
@@ -105,6 +125,11 @@ class ErpFeed {
   std::string load(TableId table, const std::string& key);
   Status queue(const std::string& site, v1::Command command, const std::string& kind, bool per_site = false);
   void skip(const std::string& reason, const std::string& what, const std::string& detail = "");
+  // Rows of `feed` waiting to be read again, read by id and handled; gone rows are dropped.
+  Status retry_waiting(const Feed& feed, bool with_unmapped);
+  // One row through its feed's handler, keeping feed_waiting up to date.
+  Status handle(const Feed& feed, const Json& row);
+  void refresh_waiting_stats();
   std::vector<std::string> all_sites() const;
 
   // erp_feed_records.cpp: one changed row -> commands (Ok also when skipped).
@@ -126,6 +151,8 @@ class ErpFeed {
                                                                const std::string& number, const std::string& party);
   };
   Status on_receipt_order(const Json& row, const ReceiptOrder& kind);
+  // The order's ship-to address subrecord (none: left empty); Unavailable when the ERP could not answer.
+  Status ship_to(const std::string& order_id, const std::string& email, v1::Address* out);
   // The open lines of /{type}/{id}/item (quantity - done_field > 0), in each
   // item's stock unit; each line's item is queued to `site` first.
   // FailedPrecondition: a line is not a whole number of stock units.
@@ -141,8 +168,11 @@ class ErpFeed {
   const Clock& clock_;
   const ErpFeedOptions options_;
   const Wake wake_;
-  TableId cursors_{}, released_{};
+  TableId cursors_{}, released_{}, waiting_{};
   uint64_t queued_this_poll_ = 0;
+  std::string current_;          // feed_waiting key of the row being handled
+  bool current_skipped_ = false;  // skip() was called for it
+  bool first_poll_ = true;
 
   mutable std::mutex mu_;  // guards stats_ and the loop's state
   ErpFeedStats stats_;

@@ -10,16 +10,17 @@
 
 namespace sb::relay {
 
-namespace {
-
-// A field as text: SuiteQL answers strings, a record may answer numbers.
-std::string text(const Json& row, const char* key) {
+std::string feed_text(const Json& row, const char* key) {
   const Json* v = row.find(key);
   if (!v) return "";
   if (v->is_string() || v->is_number()) return v->as_string();
   if (v->is_bool()) return v->as_bool() ? "T" : "F";
   return "";
 }
+
+namespace {
+
+std::string text(const Json& row, const char* key) { return feed_text(row, key); }
 
 // A record reference ({"id":..,"refName":..}) or a bare id.
 std::string ref(const Json& row, const char* key, const char* field = "id") {
@@ -85,7 +86,7 @@ Status ErpFeed::on_item(const Json& row) {
     skip("no_sku", "item " + id);
     return Status::Ok();
   }
-  v1::Command c = item_command(id, text(row, "lastmodifieddate"), text(row, "itemid"), text(row, "isinactive") != "T",
+  v1::Command c = item_command(id, text(row, kStampColumn), text(row, "itemid"), text(row, "isinactive") != "T",
                                item.ok() ? &*item : nullptr);
   for (const std::string& site : all_sites()) SB_RETURN_IF_ERROR(queue(site, c, "item_upsert", true));
   return Status::Ok();
@@ -94,7 +95,7 @@ Status ErpFeed::on_item(const Json& row) {
 Status ErpFeed::on_ship_item(const Json& row) {
   const std::string id = text(row, "id");
   v1::Command c;
-  c.set_command_id("carrier:" + id + ":" + text(row, "lastmodifieddate"));
+  c.set_command_id("carrier:" + id + ":" + text(row, kStampColumn));
   v1::CarrierUpsert* u = c.mutable_carrier_upsert();
   u->set_erp_ship_item_id(id);
   u->set_carrier(text(row, "custitem_sb_carrier"));
@@ -131,7 +132,7 @@ Status ErpFeed::open_lines(const std::string& type, const std::string& id, const
       // The item goes to the site ahead of the order naming it: an item made
       // in the ERP with its order can be read by the item feed after the order.
       const Json* inactive = item->find("isInactive");
-      v1::Command upsert = item_command(item_id, text(*item, "lastModifiedDate"), first_of(text(*item, "itemId"), o->sku()),
+      v1::Command upsert = item_command(item_id, change_stamp(text(*item, "lastModifiedDate")), first_of(text(*item, "itemId"), o->sku()),
                                         !(inactive && inactive->is_bool() && inactive->as_bool()), &*item);
       SB_RETURN_IF_ERROR(queue(site, std::move(upsert), "item_upsert", true));
     }
@@ -162,7 +163,7 @@ Status ErpFeed::on_sales_order(const Json& row) {
     v1::Command c;
     // Each change is its own command: an order released, cancelled and released
     // again sends each step (the outbox remembers a command id for good).
-    c.set_command_id("cancel:" + id + "@" + text(row, "lastmodifieddate"));
+    c.set_command_id("cancel:" + id + "@" + text(row, kStampColumn));
     c.set_business_key("order:" + number);
     v1::SalesOrderCancel* x = c.mutable_sales_order_cancel();
     x->set_erp_order_id(id);
@@ -187,12 +188,13 @@ Status ErpFeed::on_sales_order(const Json& row) {
     return Status::Ok();
   }
   v1::Command c;
-  c.set_command_id("release:" + id + "@" + text(row, "lastmodifieddate"));
+  c.set_command_id("release:" + id + "@" + text(row, kStampColumn));
   v1::SalesOrderRelease* r = c.mutable_sales_order_release();
   r->set_erp_order_id(id);
   r->set_order_number(first_of(text(*order, "tranId"), first_of(text(*order, "externalId"), number)));
   r->set_delivery_notes(text(*order, "memo"));
-  if (std::string date = text(*order, "shipDate"); !date.empty()) r->set_expected_dispatch_date(date);
+  if (std::string date = text(*order, "shipDate"); !date.empty()) r->set_expected_dispatch_date(date.substr(0, 10));
+  if (Status a = ship_to(id, text(*order, "email"), r->mutable_ship_to()); !a.ok()) return a;
   c.set_business_key("order:" + r->order_number());
   if (std::string method = first_of(ref(*order, "shipMethod"), text(row, "shipmethod")); !method.empty()) {
     Result<Json> ship = get("/shipItem/" + url_encode(method));
@@ -217,6 +219,25 @@ Status ErpFeed::on_sales_order(const Json& row) {
   }
   SB_RETURN_IF_ERROR(queue(site->second, c, "sales_order_release"));
   return save(released_, id, &site->second);
+}
+
+Status ErpFeed::ship_to(const std::string& order_id, const std::string& email, v1::Address* out) {
+  Result<Json> a = get("/salesOrder/" + url_encode(order_id) + "/shippingAddress");
+  if (!a.ok()) {
+    // No address on the order (collected, or entered later): it goes without one.
+    return a.status().code() == Code::kUnavailable ? a.status() : Status::Ok();
+  }
+  // NetSuite's address form into Clarus's four address lines.
+  out->set_name(first_of(text(*a, "addressee"), text(*a, "attention")));
+  out->set_address_1(text(*a, "addr1"));
+  out->set_address_2(first_of(text(*a, "addr2"), text(*a, "addr3")));
+  out->set_address_3(text(*a, "city"));
+  out->set_address_4(text(*a, "state"));
+  out->set_postcode(text(*a, "zip"));
+  out->set_country_code(ref(*a, "country"));
+  out->set_phone_number(text(*a, "addrPhone"));
+  out->set_email_address(email);
+  return Status::Ok();
 }
 
 // Purchase orders and returns go down alike: to the site of their location,

@@ -64,6 +64,7 @@ ErpOutcome NetSuiteConnector::classify_failure(const Result<HttpResponse>& r, co
   NetSuiteError e = parse_error(r->body);
   if (code >= 500) return ErpOutcome::retry(what + ": ERP error " + std::to_string(code) + ": " + describe(e), true);
   if (code == 401 || code == 403) {
+    if (code == 401 && options_.auth) options_.auth->refused();  // an OAuth 2.0 token is renewed
     return ErpOutcome::retry(what + ": the ERP refused our credentials (" + std::to_string(code) + "): " + describe(e),
                              false);
   }

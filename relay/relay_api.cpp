@@ -163,6 +163,17 @@ Json relay_status(RelayContext& ctx) {
     for (const auto& [reason, n] : fs.skipped) skipped.set(reason, num(n));
     Json& cursors = f.set("cursors", Json::object());
     for (const auto& [name, c] : fs.cursors) cursors.set(name, Json::string(c));
+    f.set("waiting_total", num(fs.waiting_total));
+    Json& waiting = f.set("waiting", Json::array());
+    for (const ErpFeedStats::Waiting& w : fs.waiting) {
+      Json j = Json::object();
+      j.set("feed", Json::string(w.feed));
+      j.set("id", Json::string(w.id));
+      j.set("reason", Json::string(w.reason));
+      j.set("record", Json::string(w.what));
+      j.set("why", json_text(w.detail));
+      waiting.push(std::move(j));
+    }
   }
 
   if (ctx.snapshots) {

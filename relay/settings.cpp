@@ -26,8 +26,10 @@ std::string location_map(const std::string& v) {
 }
 
 std::string erp_auth(const std::string& v) {
-  return (v == "bearer" || v == "tba" || v == "none") ? "" : "must be one of bearer, tba, none";
+  return (v == "bearer" || v == "tba" || v == "oauth2" || v == "none") ? "" : "must be one of bearer, tba, oauth2, none";
 }
+
+std::string jws_algorithm(const std::string& v) { return (v == "PS256" || v == "ES256") ? "" : "must be PS256 or ES256"; }
 
 // Goes into the Authorization header as realm="..."; NetSuite account ids are
 // digits with an optional _SB1-style suffix.
@@ -71,13 +73,18 @@ const SettingTable& relay_settings() {
       {"http.tls_key_file", SettingType::kPath, "", "Private key for HTTPS."},
       {"uplink.token_file", SettingType::kPath, "", "File holding the bearer token sites present on the HTTPS uplink (empty = no token check)."},
       {"erp.base_url", SettingType::kString, "", "ERP base URL, e.g. https://1234567.suitetalk.api.netsuite.com.", base_url},
-      {"erp.auth", SettingType::kString, "bearer", "How the relay authenticates to the ERP: bearer (OAuth 2.0 token from erp.token_file; none sent when that is empty), tba (NetSuite token-based authentication, OAuth 1.0a HMAC-SHA256, from the erp.account, erp.consumer_*, erp.token_* settings) or none.", erp_auth},
+      {"erp.auth", SettingType::kString, "bearer", "How the relay authenticates to the ERP: bearer (OAuth 2.0 token from erp.token_file; none sent when that is empty), tba (NetSuite token-based authentication, OAuth 1.0a HMAC-SHA256, from the erp.account, erp.consumer_*, erp.token_* settings), oauth2 (NetSuite OAuth 2.0 machine-to-machine: the relay obtains and renews access tokens with a JWT signed by its private key, from the erp.oauth2_* settings) or none.", erp_auth},
       {"erp.token_file", SettingType::kPath, "", "File holding the ERP's OAuth 2.0 bearer token (erp.auth = bearer)."},
       {"erp.account", SettingType::kString, "", "NetSuite account id, the TBA realm, e.g. 1234567 or 1234567_SB1 for a sandbox (erp.auth = tba).", account_id},
       {"erp.consumer_key", SettingType::kString, "", "TBA consumer key of the integration record (erp.auth = tba)."},
       {"erp.consumer_secret_file", SettingType::kPath, "", "File holding the TBA consumer secret (erp.auth = tba)."},
       {"erp.token_id", SettingType::kString, "", "TBA token id of the access token (erp.auth = tba)."},
       {"erp.token_secret_file", SettingType::kPath, "", "File holding the TBA token secret (erp.auth = tba)."},
+      {"erp.oauth2_client_id", SettingType::kString, "", "Client id of the NetSuite integration record with the client credentials (machine to machine) grant; the JWT's iss (erp.auth = oauth2)."},
+      {"erp.oauth2_certificate_id", SettingType::kString, "", "Certificate id NetSuite shows for the uploaded certificate on the OAuth 2.0 Client Credentials (M2M) Setup page; the JWT's kid (erp.auth = oauth2)."},
+      {"erp.oauth2_private_key_file", SettingType::kPath, "", "PEM file holding the unencrypted private key of that certificate: RSA (2048 bits or more) for PS256, P-256 EC for ES256 (erp.auth = oauth2)."},
+      {"erp.oauth2_algorithm", SettingType::kString, "PS256", "How the JWT is signed: PS256 (RSASSA-PSS SHA-256) or ES256 (ECDSA P-256 SHA-256) (erp.auth = oauth2).", jws_algorithm},
+      {"erp.oauth2_scope", SettingType::kString, "rest_webservices", "Scopes asked for, comma-separated (rest_webservices, restlets, suite_analytics), as enabled on the integration record (erp.auth = oauth2)."},
       {"erp.timeout", SettingType::kDuration, "30s", "Longest wait for one ERP answer; a timeout is treated as 'may have happened'."},
       {"erp.max_concurrency", SettingType::kInt, "8", "Most ERP requests at once (NetSuite shares ~15 per account among all integrations).", positive},
       {"erp.adjustment_account", SettingType::kString, "1", "Internal id of the ERP account inventory adjustments post to.", not_empty},

@@ -168,6 +168,7 @@ TEST(OrderToCash, AnOrderReleasedInTheErpComesBackAsItsFulfilments) {
   seed.body = R"({"items":[{"id":"2001","itemid":"CASE-SKU","externalId":"CASE-SKU","stockUnit":"Case of 12",
                    "units":[{"name":"Each","rate":1},{"name":"Case of 12","rate":12}]}],
      "salesOrders":[{"externalId":"SO-8001","location":"1","shipMethod":"9002","custbody_released_to_wms":true,
+     "shippingAddress":{"addressee":"Acme Ltd","addr1":"1 Quay St","city":"Bristol","zip":"BS1 4DJ","country":"GB"},
      "lines":[{"line":1,"item":"1007","quantity":5,"location":"1"},{"line":2,"item":"1008","quantity":2,"location":"1"}]}],
      "purchaseOrders":[{"externalId":"PO-8001","location":"1","lines":[{"line":1,"item":"2001","quantity":120}]}]})";
   Result<HttpResponse> seeded = stack.http().send(seed);
@@ -189,6 +190,10 @@ TEST(OrderToCash, AnOrderReleasedInTheErpComesBackAsItsFulfilments) {
     if (g.get_string("external_system_reference1") != so) continue;
     STRCMP_EQUAL("DPD", g.find("carrier")->get_string("code").c_str());
     LONGS_EQUAL(2, g.find("lines")->items().size());
+    // The ERP's ship-to address, in Clarus's address lines.
+    STRCMP_EQUAL("Acme Ltd", g.find("address")->get_string("name").c_str());
+    STRCMP_EQUAL("BS1 4DJ", g.find("address")->get_string("postcode").c_str());
+    STRCMP_EQUAL("GB", g.find("address")->get_string("country_code").c_str());
   }
   // The PO reached Clarus in the item's stock unit: 120 Each = 10 cases.
   CHECK_TRUE_TEXT(testing::wait_until(

@@ -100,6 +100,16 @@ class EitherAuthenticator : public Authenticator {
   std::vector<std::unique_ptr<Authenticator>> any_;
 };
 
+// One owned elsewhere (the token issuer, which also serves the token endpoint).
+class BorrowedAuthenticator : public Authenticator {
+ public:
+  explicit BorrowedAuthenticator(const Authenticator& other) : other_(other) {}
+  bool admits(const SimRequest& request) const override { return other_.admits(request); }
+
+ private:
+  const Authenticator& other_;
+};
+
 int64_t system_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -115,13 +125,17 @@ std::unique_ptr<Authenticator> make_tba_authenticator(OAuth1Credentials credenti
   return std::make_unique<TbaAuthenticator>(std::move(credentials), std::move(now_s));
 }
 
-std::unique_ptr<Authenticator> make_authenticator(const SimOptions& options, WallSeconds now_s) {
-  if (options.tba_consumer_key.empty()) return make_bearer_authenticator(options.bearer);
+std::unique_ptr<Authenticator> make_authenticator(const SimOptions& options, WallSeconds now_s,
+                                                  const Authenticator* oauth2) {
+  if (options.tba_consumer_key.empty() && !oauth2) return make_bearer_authenticator(options.bearer);
   std::vector<std::unique_ptr<Authenticator>> any;
-  any.push_back(make_tba_authenticator({options.tba_consumer_key, options.tba_consumer_secret, options.tba_token,
-                                        options.tba_token_secret, options.account},
-                                       std::move(now_s)));
+  if (!options.tba_consumer_key.empty()) {
+    any.push_back(make_tba_authenticator({options.tba_consumer_key, options.tba_consumer_secret, options.tba_token,
+                                          options.tba_token_secret, options.account},
+                                         std::move(now_s)));
+  }
   if (!options.bearer.empty()) any.push_back(make_bearer_authenticator(options.bearer));
+  if (oauth2) any.push_back(std::make_unique<BorrowedAuthenticator>(*oauth2));
   return std::make_unique<EitherAuthenticator>(std::move(any));
 }
 

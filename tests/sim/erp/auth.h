@@ -1,7 +1,8 @@
-// Who may call the record and query endpoints: nobody is asked, a bearer
-// token (OAuth 2.0 M2M as the client sees it), NetSuite token-based
-// authentication (OAuth 1.0a, HMAC-SHA256, verified for real with
-// platform/http/oauth1.h), or either of the last two when both are set.
+// Who may call the record and query endpoints: nobody is asked, a static
+// bearer token (--bearer), NetSuite token-based authentication (OAuth 1.0a,
+// HMAC-SHA256, verified for real with platform/http/oauth1.h), an access
+// token issued by the OAuth 2.0 client credentials endpoint (oauth2_token.h),
+// or any of those that are set.
 //
 // TBA: the signature is checked over the request's method and the URL as the
 // client addressed it, rebuilt as http://{Host header}{path as sent}?{query}.
@@ -41,8 +42,11 @@ using WallSeconds = std::function<int64_t()>;
 std::unique_ptr<Authenticator> make_tba_authenticator(OAuth1Credentials credentials, WallSeconds now_s = {});
 
 // What the options ask for: TBA when --tba-consumer-key is set, bearer when
-// --bearer is set, either when both, everybody when neither.
-std::unique_ptr<Authenticator> make_authenticator(const SimOptions& options, WallSeconds now_s = {});
+// --bearer is set, the tokens `oauth2` issued when it is given (the
+// simulator's token issuer when --oauth2-client-id is set; it must outlive the
+// result), any of them when several, everybody when none.
+std::unique_ptr<Authenticator> make_authenticator(const SimOptions& options, WallSeconds now_s = {},
+                                                  const Authenticator* oauth2 = nullptr);
 
 // The URL the client addressed, for signature checks: http://HOST/path?query
 // with the query re-encoded from its decoded parameters (sorted by name, which

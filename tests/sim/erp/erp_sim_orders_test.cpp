@@ -2,6 +2,7 @@
 // orders, receives purchase orders and returns, and reads changes would see —
 // and what the ERP then holds.
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <memory>
 #include <string>
@@ -57,11 +58,39 @@ Object::Ptr line_of(const Object::Ptr& collection, int order_line) {
   return nullptr;
 }
 
+// "" or the error body; the answer in *out. q's quotes are escaped for JSON (format models quote text: '"T"').
 std::string suiteql(uint16_t port, const std::string& q, const std::string& paging, Object::Ptr* out) {
-  HttpResult result = http_call(port, "POST", "/services/rest/query/v1/suiteql" + paging, R"({"q":")" + q + R"("})",
+  std::string escaped;
+  for (char c : q) escaped += c == '"' || c == '\\' ? std::string("\\") + c : std::string(1, c);
+  HttpResult result = http_call(port, "POST", "/services/rest/query/v1/suiteql" + paging, R"({"q":")" + escaped + R"("})",
                                 CallOptions{{{"Prefer", "transient"}}, 5000});
   *out = json_of(result.body);
   return result.status == 200 ? "" : result.body;
+}
+
+// The change feed's query shape: exact stamps through TO_CHAR, the cursor through TO_TIMESTAMP.
+constexpr char kSecondsModel[] = R"('YYYY-MM-DD"T"HH24:MI:SS')";
+constexpr char kMillisModel[] = R"('YYYY-MM-DD"T"HH24:MI:SS.FF3')";
+std::string changed_since(const std::string& columns, const std::string& table, const std::string& filter,
+                          const std::string& since, const char* model, const char* op = ">") {
+  return "SELECT " + columns + ", TO_CHAR(lastmodifieddate, " + kSecondsModel + ") AS lastmodified FROM " + table +
+         " WHERE " + filter + "lastmodifieddate " + op + " TO_TIMESTAMP('" + since + "', " + model +
+         ") ORDER BY lastmodifieddate, id";
+}
+
+// The record store stamps from the wall clock: sleeping into the next second
+// (+50 ms) makes every later stamp differ from every earlier one at the
+// one-second resolution TO_CHAR gives.
+void next_second() {
+  using namespace std::chrono;
+  std::this_thread::sleep_until(floor<seconds>(system_clock::now()) + seconds(1) + milliseconds(50));
+}
+
+std::string column_of(const Object::Ptr& page, const char* column) {
+  std::string out;
+  auto rows = page->getArray("items");
+  for (unsigned i = 0; i < rows->size(); ++i) out += rows->getObject(i)->getValue<std::string>(column) + " ";
+  return out;
 }
 
 int ledger_count(uint16_t port, const std::string& type) {
@@ -246,15 +275,16 @@ TEST(ErpSimOrders, AChangeQueryReturnsWhatChangedAfterATimestampInOrderAndPages)
                              R"({"salesOrders":[{"externalId":"SO-2","location":"6","lines":[{"item":"1004","quantity":1}]},)"
                              R"({"externalId":"SO-3","location":"2","lines":[{"item":"1004","quantity":1}]},)"
                              R"({"externalId":"SO-4","location":"6","lines":[{"item":"1005","quantity":1}]}]})").status);
-  const std::string after = get(port, "salesOrder/eid:SO-4")->getValue<std::string>("lastModifiedDate");
+  // The REST record's stamp, "2026-11-26T10:42:00.123Z", as TO_TIMESTAMP text with milliseconds.
+  const std::string after = get(port, "salesOrder/eid:SO-4")->getValue<std::string>("lastModifiedDate").substr(0, 23);
   // Changed after `after`: SO-1001 (fulfilled), then SO-2 (re-seeded), in that order.
   LONGS_EQUAL(204, transform(port, "salesOrder/eid:SO-1001", "itemFulfillment",
                              R"({"item":{"items":[{"orderLine":1,"quantity":1},{"orderLine":3,"itemReceive":false}]}})").status);
   LONGS_EQUAL(200, http_call(port, "POST", "/_sim/seed",
                              R"({"salesOrders":[{"externalId":"SO-2","location":"6","custbody_released_to_wms":true,"lines":[{"item":"1004","quantity":3}]}]})").status);
 
-  const std::string changed = "SELECT id, externalid, lastmodifieddate, status, location, custbody_released_to_wms FROM transaction "
-                              "WHERE type = 'SalesOrd' AND lastmodifieddate > '" + after + "' ORDER BY lastmodifieddate, id";
+  const std::string changed = changed_since("id, externalid, status, location, custbody_released_to_wms", "transaction",
+                                            "type = 'SalesOrd' AND ", after, kMillisModel);
   Object::Ptr page;
   CHECK_EQUAL(std::string(), suiteql(port, changed, "", &page));
   LONGS_EQUAL(2, page->getValue<int>("totalResults"));
@@ -263,7 +293,7 @@ TEST(ErpSimOrders, AChangeQueryReturnsWhatChangedAfterATimestampInOrderAndPages)
   STRCMP_EQUAL("D", rows->getObject(0)->getValue<std::string>("status").c_str());
   STRCMP_EQUAL("SO-2", rows->getObject(1)->getValue<std::string>("externalid").c_str());
   STRCMP_EQUAL("T", rows->getObject(1)->getValue<std::string>("custbody_released_to_wms").c_str());
-  CHECK(rows->getObject(0)->getValue<std::string>("lastmodifieddate") < rows->getObject(1)->getValue<std::string>("lastmodifieddate"));
+  CHECK(rows->getObject(0)->getValue<std::string>("lastmodified") <= rows->getObject(1)->getValue<std::string>("lastmodified"));
 
   // All four sales orders, two a page, in (lastmodifieddate, id) order.
   const std::string all = "SELECT id, externalid FROM transaction WHERE type = 'SalesOrd' ORDER BY lastmodifieddate, id";
@@ -277,7 +307,7 @@ TEST(ErpSimOrders, AChangeQueryReturnsWhatChangedAfterATimestampInOrderAndPages)
   STRCMP_EQUAL("SO-3 SO-4 SO-1001 SO-2 ", seen.c_str());
 
   // Items and ship items carry lastmodifieddate too.
-  CHECK_EQUAL(std::string(), suiteql(port, "SELECT id FROM item WHERE lastmodifieddate > '" + after + "'", "", &page));
+  CHECK_EQUAL(std::string(), suiteql(port, changed_since("id", "item", "", after, kMillisModel), "", &page));
   LONGS_EQUAL(0, page->getValue<int>("count"));
   CHECK_EQUAL(std::string(), suiteql(port, "SELECT itemid, custitem_sb_carrier, custitem_sb_tracking_pattern FROM shipitem ORDER BY id DESC", "", &page));
   STRCMP_EQUAL("DPD", page->getArray("items")->getObject(0)->getValue<std::string>("custitem_sb_carrier").c_str());
@@ -354,4 +384,73 @@ TEST(ErpSimOrders, TheUomConversionColumnIsKeptOnLinesMadeByTransformsAndMustBeT
                        .status);
   STRCMP_EQUAL("2 EA", line_of(get(port, "creditMemo/eid:CM-U")->getObject("item"), 1)
                            ->getValue<std::string>("custcol_sb_uom_conversion").c_str());
+}
+
+TEST(ErpSimOrders, TheFeedsQueryShapeGivesStampsToTheSecondAndSelectsOnlyLaterRows) {
+  next_second();
+  LONGS_EQUAL(200, http_call(port, "POST", "/_sim/seed", R"({"items":[{"id":"30","itemid":"EARLY"}]})").status);
+  const std::string early = get(port, "inventoryItem/30")->getValue<std::string>("lastModifiedDate");
+  next_second();
+  LONGS_EQUAL(200, http_call(port, "POST", "/_sim/seed",
+                             R"({"items":[{"id":"31","itemid":"LATE"}],"shipItems":[{"id":"9002","itemid":"DPD Next Day",)"
+                             R"("carrier":"DPD","serviceCode":"DPDNEXT","trackingPattern":"^[0-9]{14}$"}],)"
+                             R"("salesOrders":[{"externalId":"SO-1001","location":"6","lines":[{"item":"1001","quantity":4}]}]})").status);
+  const std::string late = get(port, "inventoryItem/31")->getValue<std::string>("lastModifiedDate");
+  const std::string early_second = early.substr(0, 19), late_second = late.substr(0, 19);
+
+  // TO_CHAR gives the record's stamp to the second, in the account's zone (UTC).
+  Object::Ptr page;
+  CHECK_EQUAL(std::string(), suiteql(port, changed_since("id, itemid, isinactive", "item", "", early_second, kSecondsModel), "", &page));
+  STRCMP_EQUAL("EARLY LATE ", column_of(page, "itemid").c_str());  // EARLY's millisecond is past its second
+  STRCMP_EQUAL((early_second + " " + late_second + " ").c_str(), column_of(page, "lastmodified").c_str());
+  STRCMP_EQUAL("F", page->getArray("items")->getObject(0)->getValue<std::string>("isinactive").c_str());
+  CHECK_FALSE(page->getArray("items")->getObject(0)->has("lastmodifieddate"));
+
+  // Only what is later than the instant: to the second, and to the millisecond.
+  CHECK_EQUAL(std::string(), suiteql(port, changed_since("id, itemid", "item", "", late_second, kSecondsModel, ">="), "", &page));
+  STRCMP_EQUAL("LATE ", column_of(page, "itemid").c_str());
+  CHECK_EQUAL(std::string(), suiteql(port, changed_since("id, itemid", "item", "", early.substr(0, 23), kMillisModel), "", &page));
+  STRCMP_EQUAL("LATE ", column_of(page, "itemid").c_str());
+  CHECK_EQUAL(std::string(), suiteql(port, changed_since("id, itemid", "item", "", late.substr(0, 23), kMillisModel), "", &page));
+  LONGS_EQUAL(0, page->getValue<int>("totalResults"));
+
+  // The same shape for ship items and sales orders.
+  CHECK_EQUAL(std::string(), suiteql(port, changed_since("id, itemid, isinactive, custitem_sb_carrier", "shipitem", "",
+                                                         early_second, kSecondsModel), "", &page));
+  STRCMP_EQUAL("9002 ", column_of(page, "id").c_str());
+  STRCMP_EQUAL((get(port, "shipItem/9002")->getValue<std::string>("lastModifiedDate").substr(0, 19) + " ").c_str(),
+               column_of(page, "lastmodified").c_str());
+  CHECK_EQUAL(std::string(), suiteql(port, changed_since("id, externalid, status", "transaction", "type = 'SalesOrd' AND ",
+                                                         early_second, kSecondsModel), "", &page));
+  STRCMP_EQUAL("SO-1001 ", column_of(page, "externalid").c_str());
+  STRCMP_EQUAL((get(port, "salesOrder/eid:SO-1001")->getValue<std::string>("lastModifiedDate").substr(0, 19) + " ").c_str(),
+               column_of(page, "lastmodified").c_str());
+}
+
+TEST(ErpSimOrders, DateColumnsOrderAndCompareByTheDayNotByTheirText) {
+  // In M/D/YYYY, text order would be 10/15/2026, 12/31/2025, 2/1/2026.
+  LONGS_EQUAL(200, http_call(port, "POST", "/_sim/seed",
+                             R"({"salesOrders":[{"externalId":"SO-FEB","tranDate":"2026-02-01","lines":[{"item":"1001","quantity":1}]},)"
+                             R"({"externalId":"SO-OCT","tranDate":"2026-10-15","lines":[{"item":"1001","quantity":1}]},)"
+                             R"({"externalId":"SO-DEC","tranDate":"2025-12-31","lines":[{"item":"1001","quantity":1}]}]})").status);
+  Object::Ptr page;
+  const std::string dated = "SELECT externalid, trandate FROM transaction WHERE externalid IN ('SO-FEB', 'SO-OCT', 'SO-DEC') ";
+  CHECK_EQUAL(std::string(), suiteql(port, dated + "ORDER BY trandate", "", &page));
+  STRCMP_EQUAL("SO-DEC SO-FEB SO-OCT ", column_of(page, "externalid").c_str());
+  STRCMP_EQUAL("12/31/2025 2/1/2026 10/15/2026 ", column_of(page, "trandate").c_str());
+  CHECK_EQUAL(std::string(), suiteql(port, dated + "ORDER BY trandate DESC", "", &page));
+  STRCMP_EQUAL("SO-OCT SO-FEB SO-DEC ", column_of(page, "externalid").c_str());
+
+  // Literals in the account's format are days; TO_DATE too.
+  CHECK_EQUAL(std::string(), suiteql(port, dated + "AND trandate >= '1/1/2026' ORDER BY trandate", "", &page));
+  STRCMP_EQUAL("SO-FEB SO-OCT ", column_of(page, "externalid").c_str());
+  CHECK_EQUAL(std::string(), suiteql(port, dated + "AND trandate = '2/1/2026'", "", &page));
+  STRCMP_EQUAL("SO-FEB ", column_of(page, "externalid").c_str());
+  CHECK_EQUAL(std::string(), suiteql(port, dated + "AND trandate < TO_DATE('2026-02-01', 'YYYY-MM-DD')", "", &page));
+  STRCMP_EQUAL("SO-DEC ", column_of(page, "externalid").c_str());
+
+  // Ordered by a TO_CHAR alias: by its text.
+  CHECK_EQUAL(std::string(), suiteql(port, "SELECT externalid, TO_CHAR(trandate, 'DD/MM/YYYY') AS d FROM transaction "
+                                           "WHERE externalid IN ('SO-FEB', 'SO-OCT', 'SO-DEC') ORDER BY d", "", &page));
+  STRCMP_EQUAL("01/02/2026 15/10/2026 31/12/2025 ", column_of(page, "d").c_str());
 }

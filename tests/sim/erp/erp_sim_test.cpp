@@ -27,9 +27,32 @@ std::unique_ptr<ErpSimulator> start_sim(SimOptions options) {
   return sim;
 }
 
-std::string suiteql_body(const std::string& q) { return R"({"q":")" + q + R"("})"; }
+// {"q": q}, with q's quotes and backslashes escaped (format models quote text: '"T"').
+std::string suiteql_body(const std::string& q) {
+  std::string escaped;
+  for (char c : q) escaped += c == '"' || c == '\\' ? std::string("\\") + c : std::string(1, c);
+  return R"({"q":")" + escaped + R"("})";
+}
 
 CallOptions transient() { return CallOptions{{{"Prefer", "transient"}}, 5000}; }
+
+HttpResult suiteql(uint16_t port, const std::string& q) {
+  return http_call(port, "POST", "/services/rest/query/v1/suiteql", suiteql_body(q), transient());
+}
+
+// The one row a query is expected to answer.
+Poco::JSON::Object::Ptr only_row(const HttpResult& result) {
+  if (result.status != 200) FAIL(("SuiteQL answered " + std::to_string(result.status) + " " + result.body).c_str());
+  auto items = json_of(result.body)->getArray("items");
+  if (items->size() != 1) FAIL(("expected one row, got " + result.body).c_str());
+  return items->getObject(0);
+}
+
+// "2026-11-26T10:42:00.123Z" in M/D/YYYY: "11/26/2026".
+std::string us_date(const std::string& iso) {
+  return std::to_string(std::stoi(iso.substr(5, 2))) + "/" + std::to_string(std::stoi(iso.substr(8, 2))) + "/" +
+         iso.substr(0, 4);
+}
 
 // An adjustment whose only line adjusts `item` at Main by `qty`, with `extra`
 // fields appended to the line (e.g. R"(,"units":{"id":"2"})").
@@ -355,4 +378,68 @@ TEST(ErpSimRecords, TheUomConversionColumnIsKeptOnAdjustmentLinesAndMustBeText) 
   // Other fields the simulator does not know are still accepted, as before.
   LONGS_EQUAL(204, post_adjustment(port, adjustment_with("COL-3", "1001", 2, R"(,"custcol_other":7)")).status);
   LONGS_EQUAL(2, ledger(port)->getValue<int>("count"));
+}
+
+TEST(ErpSimRecords, SuiteQlReturnsDateColumnsInTheAccountsDateFormatAndReadsLiteralsInIt) {
+  const std::string stamp = get_record(port, "inventoryItem/1001")->getValue<std::string>("lastModifiedDate");
+  auto row = only_row(suiteql(port, "SELECT id, lastmodifieddate FROM item WHERE id = 1001"));
+  STRCMP_EQUAL(us_date(stamp).c_str(), row->getValue<std::string>("lastmodifieddate").c_str());  // 11/26/2026: no zeros, no time
+  STRCMP_EQUAL(us_date(stamp).c_str(), only_row(suiteql(port, "SELECT * FROM item WHERE id = 1001"))
+                                           ->getValue<std::string>("lastmodifieddate").c_str());
+  // A literal is a date in that format (midnight, UTC): every item was stamped today.
+  HttpResult today = suiteql(port, "SELECT id FROM item WHERE lastmodifieddate >= '" + us_date(stamp) + "'");
+  LONGS_EQUAL(20, json_of(today.body)->getValue<int>("totalResults"));
+
+  SimOptions iso;
+  iso.date_format = "YYYY-MM-DD";
+  auto sim_iso = start_sim(iso);
+  const std::string iso_stamp = get_record(sim_iso->port(), "inventoryItem/1001")->getValue<std::string>("lastModifiedDate");
+  row = only_row(suiteql(sim_iso->port(), "SELECT id, lastmodifieddate AS changed FROM item WHERE id = 1001"));
+  STRCMP_EQUAL(iso_stamp.substr(0, 10).c_str(), row->getValue<std::string>("changed").c_str());
+  LONGS_EQUAL(20, json_of(suiteql(sim_iso->port(), "SELECT id FROM item WHERE lastmodifieddate >= '" +
+                                                   iso_stamp.substr(0, 10) + "'").body)->getValue<int>("totalResults"));
+  HttpResult us_literal = suiteql(sim_iso->port(), "SELECT id FROM item WHERE lastmodifieddate > '11/26/2026'");
+  LONGS_EQUAL(400, us_literal.status);
+  STRCMP_CONTAINS("account's date format YYYY-MM-DD", error_field(us_literal, "detail").c_str());
+
+  // The flag: a preference from NetSuite's list, anything else refused at start.
+  STRCMP_EQUAL("D/M/YYYY", parse_options({"--date-format", "D/M/YYYY"}).options.date_format.c_str());
+  STRCMP_EQUAL("M/D/YYYY", parse_options({}).options.date_format.c_str());
+  ParsedOptions bad = parse_options({"--date-format", "DD-Mon-YY"});
+  STRCMP_CONTAINS("--date-format: unknown date format 'DD-Mon-YY' (one of: M/D/YYYY,", bad.error.c_str());
+  STRCMP_CONTAINS("--date-format", usage().c_str());
+}
+
+TEST(ErpSimRecords, SuiteQlRefusesDateFormatsAndValuesNetSuiteWouldRefuseWith400) {
+  // Each: the query, and what the detail must say.
+  const std::pair<std::string, std::string> refused[] = {
+      {R"(SELECT TO_CHAR(lastmodifieddate, 'YYYY-MM-DD HH:MI:SS') AS t FROM item)",
+       R"(TO_CHAR: date format element 'HH' in 'YYYY-MM-DD HH:MI:SS' is not supported (supported: YYYY, MM, DD, HH24, MI, SS, FF3)"},
+      {R"(SELECT id FROM item WHERE lastmodifieddate > TO_TIMESTAMP('2026-11-26 10:42:00', 'YYYY-MM-DD"T"HH24:MI:SS'))",
+       R"(TO_TIMESTAMP('2026-11-26 10:42:00', 'YYYY-MM-DD"T"HH24:MI:SS'): the text does not match the format: expected 'T' at position 11)"},
+      {R"(SELECT id FROM item WHERE lastmodifieddate > TO_TIMESTAMP('2026-13-01T00:00:00', 'YYYY-MM-DD"T"HH24:MI:SS'))",
+       "month 13 is not 1..12"},
+      {R"(SELECT id FROM item WHERE lastmodifieddate > '2026-11-26T10:42:00.000Z')",
+       "Invalid date value '2026-11-26T10:42:00.000Z' for field lastmodifieddate: dates are read in the account's date "
+       "format M/D/YYYY (e.g. 11/26/2026;"},
+      {"SELECT id FROM item WHERE lastmodifieddate > 20261126", "Invalid date value '20261126'"},
+      {R"(SELECT TO_CHAR(lastmodifieddate, 'YYYY-MM-DD') FROM item)",
+       "TO_CHAR(lastmodifieddate, 'YYYY-MM-DD') needs a column alias (TO_CHAR(...) AS name)"},
+      {R"(SELECT TO_CHAR(itemid, 'YYYY') AS y FROM item)", "TO_CHAR(itemid, 'YYYY'): itemid is not a date column"},
+      {R"(SELECT id FROM item WHERE id > TO_TIMESTAMP('2026-11-26', 'YYYY-MM-DD'))",
+       "id is not a date column; it cannot be compared with TO_TIMESTAMP('2026-11-26', 'YYYY-MM-DD')"},
+      {R"(SELECT id FROM item WHERE lastmodifieddate > TO_DATE('2026-11-26T10:42:00.5', 'YYYY-MM-DD"T"HH24:MI:SS.FF3'))",
+       "a DATE has no fractional seconds (FF3); use TO_TIMESTAMP"},
+      {R"(SELECT id FROM item WHERE lastmodifieddate > TO_TIMESTAMP('10:42', 'HH24:MI'))",
+       "the format model must give YYYY, MM and DD"},
+      {"SELECT UPPER(itemid) AS u FROM item", "function UPPER() is not supported here"},
+  };
+  for (const auto& [q, detail] : refused) {
+    HttpResult r = suiteql(port, q);
+    LONGS_EQUAL_TEXT(400, r.status, q.c_str());
+    STRCMP_EQUAL_TEXT("INVALID_PARAMETER", error_field(r, "o:errorCode").c_str(), q.c_str());
+    const std::string said = error_field(r, "detail");
+    CHECK_TEXT(said.rfind("Invalid search query. Detailed unprocessed description follows. ", 0) == 0, q.c_str());
+    STRCMP_CONTAINS_TEXT(detail.c_str(), said.c_str(), q.c_str());
+  }
 }

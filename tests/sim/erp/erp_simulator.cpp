@@ -42,26 +42,40 @@ SimResponse call(const Route& route, const SimRequest& request, const RouteParam
   }
 }
 
+// The token issuer the options set up; a certificate it cannot use goes into *error.
+std::unique_ptr<OAuth2Issuer> make_issuer(const SimOptions& options, std::string* error) {
+  auto issuer = std::make_unique<OAuth2Issuer>(options.oauth2_client_id, options.oauth2_token_ttl_s);
+  for (const auto& [kid, pem] : options.oauth2_certificates) {
+    if (std::string why = issuer->add_certificate(kid, pem); !why.empty() && error->empty())
+      *error = "OAuth 2.0 certificate " + kid + ": " + why;
+  }
+  return issuer;
+}
+
 }  // namespace
 
 ErpSimulator::ErpSimulator(SimOptions options)
     : options_(std::move(options)),
       gate_(options_.concurrency_limit),
-      auth_(make_authenticator(options_)) {
+      oauth2_(make_issuer(options_, &setup_error_)),
+      auth_(make_authenticator(options_, {}, oauth2_->configured() ? oauth2_.get() : nullptr)) {
   seed_default_master_data(store_, options_.seed_items);
   // Each record family adds its own routes.
   add_inventory_adjustment_routes(routes_, store_, options_);
   add_master_record_routes(routes_, store_);
   add_order_record_routes(routes_, store_);
   add_transform_routes(routes_, store_, options_);
-  add_suiteql_routes(routes_, store_);
+  add_suiteql_routes(routes_, store_, options_);
   add_admin_routes(routes_, AdminTargets{store_, faults_, stats_, gate_});
+  routes_.add("POST", kOAuth2TokenPath, RequestKind::kToken,
+              [this](const SimRequest& r, const RouteParams&) { return oauth2_->token(r); });
 }
 
 ErpSimulator::~ErpSimulator() { stop(); }
 
 std::string ErpSimulator::start() {
   if (listener_) return "already started";
+  if (!setup_error_.empty()) return setup_error_;
   stop_.rearm();
   auto listener = std::make_unique<HttpListener>([this](const SimRequest& r) { return handle(r); });
   if (std::string error = listener->start(options_.bind, static_cast<uint16_t>(options_.port),
@@ -95,7 +109,10 @@ SimOutcome ErpSimulator::handle(const SimRequest& request) {
     response.headers.emplace_back("Allow", allow);
     return answer(response);
   }
-  if (match.route->kind == RequestKind::kAdmin) return answer(call(*match.route, request, match.params));
+  // The token endpoint checks its own credentials (the client assertion) and
+  // is not part of the account's request pool.
+  if (match.route->kind == RequestKind::kAdmin || match.route->kind == RequestKind::kToken)
+    return answer(call(*match.route, request, match.params));
   return handle_record_request(*match.route, match.params, request);
 }
 

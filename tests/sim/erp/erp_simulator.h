@@ -1,6 +1,6 @@
 // The ERP simulator: a NetSuite REST record API subset served over real HTTP,
-// with the account's concurrency limit, bearer auth, latency and injected
-// faults, plus /_sim admin endpoints (admin_api.h).
+// with the account's concurrency limit, auth (bearer, TBA, OAuth 2.0 client
+// credentials with its token endpoint), latency and injected faults, plus /_sim admin endpoints (admin_api.h).
 //
 // Use in-process from a test:
 //   ErpSimulator sim(options);
@@ -20,6 +20,7 @@
 
 #include "auth.h"
 #include "fault_plan.h"
+#include "oauth2_token.h"
 #include "record_store.h"
 #include "route_table.h"
 #include "sim_http.h"
@@ -53,6 +54,8 @@ class ErpSimulator {
   RecordStore& store() { return store_; }
   FaultInjector& faults() { return faults_; }
   const SimStats& stats() const { return stats_; }
+  // The OAuth 2.0 token endpoint (--oauth2-*): how many tokens it issued.
+  const OAuth2Issuer& oauth2() const { return *oauth2_; }
 
  private:
   SimOutcome handle_record_request(const Route& route, const RouteParams& params, const SimRequest& request);
@@ -62,6 +65,8 @@ class ErpSimulator {
   FaultInjector faults_;
   SimStats stats_;
   ConcurrencyGate gate_;
+  std::string setup_error_;              // what start() reports: options that could not be applied
+  std::unique_ptr<OAuth2Issuer> oauth2_;  // before auth_, which may refer to it
   std::unique_ptr<Authenticator> auth_;
   StopSignal stop_;
   RouteTable routes_;

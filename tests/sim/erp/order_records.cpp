@@ -126,6 +126,35 @@ std::string seed_line(const RecordStore& store, const OrderKind& kind, const Obj
   return "";
 }
 
+// The ship-to address subrecord, as NetSuite's address form has it; country is an ISO code.
+constexpr const char* kAddressFields[] = {"addressee", "attention", "addr1", "addr2", "addr3",
+                                          "city",      "state",     "zip",   "country", "addrPhone"};
+
+std::string seed_address(const Object::Ptr& entry, const std::string& where, Object::Ptr body) {
+  if (!entry->has("shippingAddress")) return "";
+  if (entry->get("shippingAddress").type() != typeid(Object::Ptr)) return where + ".shippingAddress must be an object";
+  auto given = entry->getObject("shippingAddress");
+  auto address = new_object();
+  for (const auto& [name, value] : *given) {
+    if (std::find(std::begin(kAddressFields), std::end(kAddressFields), name) == std::end(kAddressFields))
+      return where + ".shippingAddress." + name + " is not an address field";
+    if (!value.isString()) return where + ".shippingAddress." + name + " must be text";
+    address->set(name, value.extract<std::string>());
+  }
+  body->set("shippingAddress", address);
+  return "";
+}
+
+// One line of text, as NetSuite's shipAddress body field shows the address.
+std::string address_text(const Object::Ptr& a) {
+  std::string out;
+  for (const char* f : {"addressee", "addr1", "addr2", "addr3", "city", "state", "zip", "country"}) {
+    auto v = scalar_text(a, f);
+    if (v && !v->empty()) out += (out.empty() ? "" : "\n") + *v;
+  }
+  return out;
+}
+
 struct SeededOrder {
   const OrderKind* kind;
   std::string external_id;
@@ -151,6 +180,9 @@ std::string seed_order(const RecordStore& store, const OrderKind& kind, const Ob
       return error;
     auto released = entry->has("custbody_released_to_wms") ? entry->get("custbody_released_to_wms") : Poco::Dynamic::Var(false);
     body->set("custbody_released_to_wms", released.isBoolean() ? released.convert<bool>() : false);
+    if (auto error = seed_address(entry, where, body); !error.empty()) return error;
+    if (auto email = scalar_text(entry, "email")) body->set("email", *email);
+    if (auto date = scalar_text(entry, "shipDate")) body->set("shipDate", *date);
   }
   if (auto memo = scalar_text(entry, "memo")) body->set("memo", *memo);
   if (!entry->has("lines") || entry->get("lines").type() != typeid(Array::Ptr) || entry->getArray("lines")->size() == 0)
@@ -191,6 +223,14 @@ Object::Ptr render(const SimRequest& request, const StoredRecord& record) {
   auto body = parse_object(record.body);
   for (const auto& [name, value] : *body) {
     if (name == "item") continue;
+    if (name == "shippingAddress") {
+      // A subrecord: a link unless expanded, the text in shipAddress.
+      auto link = new_object();
+      link->set("links", self_links(url + "/shippingAddress"));
+      out->set(name, link);
+      out->set("shipAddress", address_text(body->getObject(name)));
+      continue;
+    }
     out->set(name, value);
   }
   auto lines = item_lines(body);
@@ -220,6 +260,31 @@ SimResponse read(const RecordStore& store, const std::string& type, const SimReq
     response.body = to_json(collection);
     return response;
   }
+  response.content_type = kRecordType;
+  response.body = to_json(out);
+  return response;
+}
+
+SimResponse read_address(const RecordStore& store, const SimRequest& request, const std::string& id_param) {
+  auto record = find_record(store, record_type::kSalesOrder, id_param);
+  if (!record) return not_found(record_type::kSalesOrder, id_param);
+  auto body = parse_object(record->body);
+  if (!body->has("shippingAddress") || body->get("shippingAddress").type() != typeid(Object::Ptr))
+    return not_found("shippingAddress", id_param);
+  auto a = body->getObject("shippingAddress");
+  auto out = new_object();
+  out->set("links", self_links(record_url(request, record->type, record->id) + "/shippingAddress"));
+  for (const auto& [name, value] : *a) {
+    if (name == "country") {
+      auto country = new_object();  // a select field: its id is the ISO code
+      country->set("id", value);
+      out->set(name, country);
+    } else {
+      out->set(name, value);
+    }
+  }
+  out->set("addrText", address_text(a));
+  SimResponse response;
   response.content_type = kRecordType;
   response.body = to_json(out);
   return response;
@@ -329,6 +394,10 @@ void add_order_record_routes(RouteTable& routes, RecordStore& store) {
     routes.add("GET", base + "/item", RequestKind::kRecordRead,
                [&store, type](const SimRequest& r, const RouteParams& p) { return read(store, type, r, p.at("id"), true); });
   }
+  routes.add("GET", std::string(kRecordBase) + "/" + record_type::kSalesOrder + "/{id}/shippingAddress",
+             RequestKind::kRecordRead, [&store](const SimRequest& r, const RouteParams& p) {
+               return read_address(store, r, p.at("id"));
+             });
 }
 
 }  // namespace sb::erpsim

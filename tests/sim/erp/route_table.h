@@ -21,6 +21,7 @@ enum class RequestKind {
   kRecordWrite,  // POST/PUT/PATCH/DELETE of a record, transforms: what faults hit by default
   kQuery,        // SuiteQL
   kAdmin,        // /_sim: no auth, no limit, no faults
+  kToken,        // the OAuth 2.0 token endpoint: its own credentials (the assertion), no limit, no faults
 };
 
 using RouteParams = std::map<std::string, std::string>;

@@ -25,7 +25,7 @@ HttpResult http_call(uint16_t port, const std::string& method, const std::string
     Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
     for (const auto& [name, value] : options.headers) request.set(name, value);
     if (!body.empty() || method == "POST") {
-      request.setContentType("application/json");
+      if (!request.has("Content-Type")) request.setContentType("application/json");  // a form, for the token endpoint
       request.setContentLength(static_cast<std::streamsize>(body.size()));
     }
     session.sendRequest(request) << body;

@@ -1,8 +1,12 @@
 #include "sim_options.h"
 
 #include <charconv>
+#include <fstream>
+#include <sstream>
 
+#include "oauth2_token.h"
 #include "sim_flags.h"
+#include "suiteql.h"
 
 namespace sb::erpsim {
 namespace {
@@ -46,12 +50,51 @@ std::vector<sim::Flag> settings(SimOptions& o) {
       sim::text_flag("tba-consumer-secret", "SECRET", "TBA consumer secret", o.tba_consumer_secret),
       sim::text_flag("tba-token", "ID", "TBA token id", o.tba_token),
       sim::text_flag("tba-token-secret", "SECRET", "TBA token secret", o.tba_token_secret),
+      sim::text_flag("oauth2-client-id", "ID",
+                     "serve OAuth 2.0 client credentials (M2M) at POST /services/rest/auth/oauth2/v1/token for this "
+                     "client id (the JWT's iss); record/query requests then also accept the tokens it issues",
+                     o.oauth2_client_id),
+      sim::text_flag("oauth2-certificate-id", "KID", "certificate id of --oauth2-public-key (the JWT's kid)",
+                     o.oauth2_certificate_id),
+      sim::text_flag("oauth2-public-key", "FILE",
+                     "PEM public key or certificate (RSA for PS256, P-256 EC for ES256) the client's JWTs are "
+                     "verified with",
+                     o.oauth2_public_key_file),
+      int_flag("oauth2-token-ttl-s", "S", "lifetime of an issued access token (default 3600)", 1, 86400,
+               o.oauth2_token_ttl_s),
       int_flag("seed-items", "N",
                "inventory items SKU-0001..SKU-N with ids 1000+n, plus locations 1,2,6 and account 1 (default 500)",
                0, 1000000, o.seed_items),
       int_flag("threads", "N", "server threads (default 64)", 1, 1024, o.server_threads),
+      {"date-format", "FMT",
+       "the account's date format, as SuiteQL returns dates and reads date literals: M/D/YYYY (default), "
+       "D/M/YYYY, YYYY-MM-DD, ... (suiteql.h)",
+       [&o](const std::string& value) {
+         DateFormat format;
+         if (std::string why = DateFormat::from_account_preference(value, &format); !why.empty())
+           return "--date-format: " + why;
+         o.date_format = value;
+         return std::string();
+       }},
       sim::help_flag(o.help),
   };
+}
+
+// The three OAuth 2.0 flags go together; the key file is read and checked now,
+// so a bad one is a command-line error rather than a simulator that refuses
+// every assertion.
+std::string load_oauth2_certificate(SimOptions& o) {
+  const int given = !o.oauth2_client_id.empty() + !o.oauth2_certificate_id.empty() + !o.oauth2_public_key_file.empty();
+  if (given == 0) return "";
+  if (given != 3) return "--oauth2-client-id, --oauth2-certificate-id and --oauth2-public-key go together";
+  std::ifstream in(o.oauth2_public_key_file, std::ios::binary);
+  if (!in.is_open()) return "--oauth2-public-key: cannot read " + o.oauth2_public_key_file;
+  std::stringstream pem;
+  pem << in.rdbuf();
+  if (std::string why = check_oauth2_public_key(pem.str()); !why.empty())
+    return "--oauth2-public-key: " + o.oauth2_public_key_file + ": " + why;
+  o.oauth2_certificates[o.oauth2_certificate_id] = pem.str();
+  return "";
 }
 
 }  // namespace
@@ -66,6 +109,7 @@ ParsedOptions parse_options(const std::vector<std::string>& args) {
   if (parsed.error.empty() && any_tba && !all_tba)
     parsed.error = "--tba-consumer-key, --tba-consumer-secret, --tba-token and --tba-token-secret go together";
   if (parsed.error.empty() && any_tba && o.account.empty()) parsed.error = "--account must be set for TBA (the realm)";
+  if (parsed.error.empty()) parsed.error = load_oauth2_certificate(parsed.options);
   return parsed;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -24,8 +25,18 @@ struct SimOptions {
   std::string tba_consumer_secret;
   std::string tba_token;
   std::string tba_token_secret;
+  // OAuth 2.0 client credentials (M2M, oauth2_token.h): with a client id, the
+  // token endpoint issues tokens for assertions signed by a configured
+  // certificate, and record/query requests may carry them.
+  std::string oauth2_client_id;
+  std::string oauth2_certificate_id;                       // --oauth2-certificate-id: the kid
+  std::string oauth2_public_key_file;                      // --oauth2-public-key: PEM public key or certificate
+  std::map<std::string, std::string> oauth2_certificates;  // kid -> PEM; parse_options adds the file's
+                                                           // (in-process tests may add more: rotation)
+  int oauth2_token_ttl_s = 3600;                           // lifetime of an issued access token
   int seed_items = 500;               // SKU-0001..SKU-N, internal ids 1000+n
   int server_threads = 64;            // more than any limit, so excess requests arrive and get 429
+  std::string date_format = "M/D/YYYY";  // the account's date format: SuiteQL dates (suiteql.h kAccountDateFormats)
   bool help = false;
 };
 

@@ -252,3 +252,91 @@ TEST(ErpFeed, QuantitiesGoDownInTheItemsStockUnit) {
   LONGS_EQUAL(1, pos.size());
   LONGS_EQUAL(2, pos[0].purchase_order_release().lines(0).quantity());  // 2 Case of 12 = 2 cases
 }
+
+// A row passed over for a reason that clears without the record changing
+// waits, is read again by id on later polls, and goes out once it can.
+TEST(ErpFeed, AnOrderWaitingForItsShipMethodsCarrierCodeGoesOutOnceTheShipItemHasOne) {
+  admin("/_sim/seed", R"({"shipItems":[{"id":"9100","itemid":"Courier X","carrier":"","serviceCode":""}],
+    "salesOrders":[{"externalId":"SO-WAIT","location":"1","shipMethod":"9100","custbody_released_to_wms":true,
+                    "lines":[{"line":1,"item":"1001","quantity":2,"location":"1"}]}]})");
+  CHECK_TRUE(feed->poll().ok());
+  const std::string so = id_of("salesOrder", "SO-WAIT");
+  auto released = [&] {
+    for (const v1::Command& c : commands("site-1", v1::Command::kSalesOrderRelease))
+      if (c.sales_order_release().erp_order_id() == so) return true;
+    return false;
+  };
+  CHECK_FALSE(released());
+  ErpFeedStats st = feed->stats();
+  LONGS_EQUAL(1, st.skipped["unknown_ship_method"]);
+  bool waits = false;
+  for (const auto& w : st.waiting) waits = waits || (w.id == so && w.reason == "unknown_ship_method");
+  CHECK_TRUE(waits);
+  // Polled again while nothing changed: still waiting, counted and logged once.
+  CHECK_TRUE(feed->poll().ok());
+  LONGS_EQUAL(1, feed->stats().skipped["unknown_ship_method"]);
+  CHECK_FALSE(released());
+
+  // The ship item gets its carrier code; the order itself does not change.
+  admin("/_sim/seed", R"({"shipItems":[{"id":"9100","itemid":"Courier X","carrier":"DPD","serviceCode":"DPDNEXT"}]})");
+  CHECK_TRUE(feed->poll().ok());
+  CHECK_TRUE(released());
+  for (const auto& w : feed->stats().waiting) CHECK_TRUE(w.id != so);
+  LONGS_EQUAL(1, feed->stats().waiting_total);  // SO-UNMAPPED still waits for its location
+}
+
+// An order at an unmapped location waits too, and is read again after a
+// restart (the location map is config).
+TEST(ErpFeed, AnOrderAtAnUnmappedLocationWaitsAndIsReadAgainAfterARestart) {
+  CHECK_TRUE(feed->poll().ok());
+  const std::string so = id_of("salesOrder", "SO-UNMAPPED");
+  bool waits = false;
+  for (const auto& w : feed->stats().waiting) waits = waits || (w.id == so && w.reason == "unmapped_location");
+  CHECK_TRUE(waits);
+  // Restarted with location 6 mapped to site-1.
+  feed.reset();
+  ErpFeedOptions o;
+  o.page_size = 3;
+  o.timeout = Millis(5000);
+  o.site_locations = {{"1", "site-1"}, {"2", "site-2"}, {"6", "site-1"}};
+  o.sites = parse_site_list("site-1, site-2");
+  feed = std::move(ErpFeed::open(*http, sim->url(), nullptr, *outbox, *store, *committer, clock, o).value());
+  CHECK_TRUE(feed->poll().ok());
+  bool released = false;
+  for (const v1::Command& c : commands("site-1", v1::Command::kSalesOrderRelease))
+    released = released || c.sales_order_release().erp_order_id() == so;
+  CHECK_TRUE(released);
+  LONGS_EQUAL(0, feed->stats().waiting_total);
+}
+
+// The order's ship-to address subrecord goes down with the release, in
+// Clarus's address lines; an order without one goes without.
+TEST(ErpFeed, AReleaseCarriesTheOrdersShipToAddress) {
+  admin("/_sim/seed", R"({"salesOrders":[{"externalId":"SO-ADDR","location":"1","custbody_released_to_wms":true,
+    "email":"buyer@example.com","shipDate":"2026-11-30",
+    "shippingAddress":{"addressee":"Acme Ltd","addr1":"1 Quay St","addr2":"Unit 4","city":"Bristol","state":"Avon",
+                       "zip":"BS1 4DJ","country":"GB","addrPhone":"+44 117 000 0000"},
+    "lines":[{"line":1,"item":"1001","quantity":1,"location":"1"}]}]})");
+  CHECK_TRUE(feed->poll().ok());
+  const std::string so = id_of("salesOrder", "SO-ADDR");
+  bool seen = false;
+  for (const v1::Command& c : commands("site-1", v1::Command::kSalesOrderRelease)) {
+    const v1::SalesOrderRelease& r = c.sales_order_release();
+    if (r.erp_order_id() == so) {
+      seen = true;
+      STRCMP_EQUAL("Acme Ltd", r.ship_to().name().c_str());
+      STRCMP_EQUAL("1 Quay St", r.ship_to().address_1().c_str());
+      STRCMP_EQUAL("Unit 4", r.ship_to().address_2().c_str());
+      STRCMP_EQUAL("Bristol", r.ship_to().address_3().c_str());
+      STRCMP_EQUAL("Avon", r.ship_to().address_4().c_str());
+      STRCMP_EQUAL("BS1 4DJ", r.ship_to().postcode().c_str());
+      STRCMP_EQUAL("GB", r.ship_to().country_code().c_str());
+      STRCMP_EQUAL("+44 117 000 0000", r.ship_to().phone_number().c_str());
+      STRCMP_EQUAL("buyer@example.com", r.ship_to().email_address().c_str());
+      STRCMP_EQUAL("2026-11-30", r.expected_dispatch_date().c_str());
+    } else if (r.order_number() == "SO-1" || r.erp_order_id() == id_of("salesOrder", "SO-1")) {
+      STRCMP_EQUAL("", r.ship_to().address_1().c_str());  // seeded without an address
+    }
+  }
+  CHECK_TRUE(seen);
+}
