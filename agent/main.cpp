@@ -237,5 +237,5 @@ int run(const Config& cfg) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return sb::run_program(argc, argv, {"stockbridge-agent", STOCKBRIDGE_VERSION, "the Stockbridge edge agent"}, sb::agent::agent_settings(), run);
+  return sb::run_program(argc, argv, {"stockbridge-agent", STOCKBRIDGE_VERSION, "the Stockbridge edge agent", nullptr}, sb::agent::agent_settings(), run);
 }

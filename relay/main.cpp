@@ -38,12 +38,9 @@ int run(const Config& cfg) {
   const Clock& clock = SystemClock::instance();
   const std::string relay_id = cfg.str("relay.id");
 
-  // First, so a TBA or OAuth 2.0 setting left out, or a secret or key file that
-  // cannot be read or is not the right kind of key, is reported like
-  // --check-config reports a bad value (exit 2), before any work. The settings
-  // table checks one value at a time; these depend on erp.auth. With oauth2 no
-  // token is asked for yet: the first ERP request does, so an ERP that is down
-  // at start delays postings instead of stopping the relay.
+  // Checked by run_program already (the same check as --check-config); built
+  // here for use. With oauth2 no token is asked for yet: the first ERP request
+  // does, so an ERP that is down at start delays postings instead of stopping the relay.
   Result<std::unique_ptr<ErpAuth>> erp_auth = erp_auth_from(cfg, clock);
   if (!erp_auth.ok()) {
     std::fprintf(stderr, "stockbridge-relay: config: %s\n", erp_auth.status().message().c_str());
@@ -201,5 +198,9 @@ int run(const Config& cfg) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return sb::run_program(argc, argv, {"stockbridge-relay", STOCKBRIDGE_VERSION, "the Stockbridge cloud relay"}, sb::relay::relay_settings(), run);
+  // --check-config also checks what erp.auth needs (settings present, secret
+  // and key files readable and of the right kind), as a start would.
+  auto check = [](const sb::Config& cfg) { return sb::relay::erp_auth_from(cfg).status(); };
+  return sb::run_program(argc, argv, {"stockbridge-relay", STOCKBRIDGE_VERSION, "the Stockbridge cloud relay", check},
+                         sb::relay::relay_settings(), run);
 }

@@ -79,6 +79,12 @@ std::optional<Config> load_program_config(int argc, char** argv, const ProgramIn
     std::fprintf(stderr, "%s: %s\n", info.name.c_str(), config.status().message().c_str());
     return *exit_code = 2, std::nullopt;
   }
+  if (info.check) {
+    if (Status s = info.check(*config); !s.ok()) {
+      std::fprintf(stderr, "%s: config: %s\n", info.name.c_str(), s.message().c_str());
+      return *exit_code = 2, std::nullopt;
+    }
+  }
   if (check) {
     std::printf("%s: configuration OK%s%s\n", info.name.c_str(), path.empty() ? "" : " (", path.empty() ? "" : (path + ")").c_str());
     return *exit_code = 0, std::nullopt;

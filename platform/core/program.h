@@ -22,6 +22,10 @@ struct ProgramInfo {
   std::string name;     // "stockbridge-agent"
   std::string version;  // "0.1.0"
   std::string summary;  // one line for --help
+  // Checks that look at several settings together (e.g. what erp.auth needs),
+  // run by --check-config and before every start; an error names the setting
+  // and why, and exits 2 like a bad value. Null = none.
+  std::function<Status(const Config&)> check;
 };
 
 // Parses argv and loads the config. Returns the config to run with, or nullopt
