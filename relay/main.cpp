@@ -72,6 +72,7 @@ int run(const Config& cfg) {
   no.timeout = cfg.duration("erp.timeout");
   no.adjustment_account = cfg.str("erp.adjustment_account");
   no.default_location = cfg.str("erp.default_location");
+  no.over_receipt_percent = static_cast<int>(cfg.integer("erp.over_receipt_percent"));
   (void)parse_location_map(cfg.str("erp.location_map"), &no.location_map);  // validated by the settings table
   Result<std::unique_ptr<ShippedLedger>> shipped = ShippedLedger::open(**store, committer);
   if (!shipped.ok()) return fail("cannot open the shipped ledger", shipped.status());

@@ -50,6 +50,10 @@ struct NetSuiteOptions {
   // The relay's own running record of what it sent per order line
   // (shipped_ledger.h); null = rely on the ERP's counters alone.
   ShippedLedger* shipped = nullptr;
+  // A purchase order line may be received up to this % of its ordered
+  // quantity beyond it (set it to what the account allows); more is held as
+  // OVER_RECEIPT. Fulfilments and returns never go beyond what is open.
+  int over_receipt_percent = 0;
 };
 
 // Parses "WH1=1,WH2=2" into a map; InvalidArgument naming the bad entry.

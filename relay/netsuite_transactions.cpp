@@ -138,10 +138,17 @@ ErpOutcome NetSuiteConnector::ship_method(const std::string& carrier, const std:
 
 namespace {
 
+// How far beyond what is open a transaction may go, and what going further is called.
+struct Allowance {
+  int over_percent = 0;  // of the line's ordered quantity
+  const char* over_class = "OVER_SHIPMENT";
+};
+
 // The transform's item sublist: moved lines with their quantity, every other
 // line of the order left open. Rejected when the warehouse's lines do not fit the order.
 ErpOutcome transform_lines(const std::vector<NetSuiteConnector::OrderLine>& order, const Moves& moves,
-                           const std::string& location, const std::string& what, Json* items) {
+                           const std::string& location, const std::string& what, Json* items,
+                           Allowance allowance = {}) {
   *items = Json::array();
   size_t matched = 0;
   for (const auto& l : order) {
@@ -159,10 +166,15 @@ ErpOutcome transform_lines(const std::vector<NetSuiteConnector::OrderLine>& orde
       return ErpOutcome::rejected(what + ": order line " + l.order_line + " is " + l.sku + " in the ERP but the warehouse moved " +
                                   sku + " (the item was changed on the order after it was released)");
     const int64_t open = l.quantity - l.done;
-    if (m->second.quantity > open)
-      return ErpOutcome::rejected(what + ": order line " + l.order_line + " has " + std::to_string(open) + " open of " +
-                                  std::to_string(l.quantity) + (l.units.empty() ? "" : " " + l.units) +
-                                  ", the warehouse moved " + std::to_string(m->second.quantity) + " (OVER_SHIPMENT)");
+    const int64_t beyond = l.quantity * allowance.over_percent / 100;  // whole units, rounded down
+    if (m->second.quantity > open + beyond)
+      return ErpOutcome::rejected(
+          what + ": order line " + l.order_line + " has " + std::to_string(open) + " open of " +
+          std::to_string(l.quantity) + (l.units.empty() ? "" : " " + l.units) +
+          (allowance.over_percent > 0 ? " (" + std::to_string(beyond) + " more allowed, " +
+                                            std::to_string(allowance.over_percent) + "%)"
+                                      : "") +
+          ", the warehouse moved " + std::to_string(m->second.quantity) + " (" + allowance.over_class + ")");
     line.set("itemReceive", Json::boolean(true));
     line.set("quantity", Json::number(m->second.quantity));
     if (!m->second.note.empty()) line.set(kUomConversionField, Json::string(m->second.note));
@@ -273,7 +285,8 @@ ErpOutcome NetSuiteConnector::post_goods_receipt(const v1::Event& e) {
   Moves moves;
   if (ErpOutcome m = moves_for(order, received(g.lines()), &moves); m.kind != ErpOutcome::Kind::kPosted) return m;
   Json items;
-  ErpOutcome fits = transform_lines(order, moves, location_for(g.warehouse()), what, &items);
+  ErpOutcome fits = transform_lines(order, moves, location_for(g.warehouse()), what, &items,
+                                    {options_.over_receipt_percent, "OVER_RECEIPT"});
   if (fits.kind != ErpOutcome::Kind::kPosted) return fits;
   Json body = Json::object();
   body.set("externalId", Json::string(e.event_id()));
@@ -300,7 +313,7 @@ ErpOutcome NetSuiteConnector::post_return(const v1::Event& e) {
   if (receipt.kind == ErpOutcome::Kind::kRetry) return receipt;
   if (receipt.kind == ErpOutcome::Kind::kNotFound) {
     Json items;
-    ErpOutcome fits = transform_lines(order, moves, location_for(r.warehouse()), what, &items);
+    ErpOutcome fits = transform_lines(order, moves, location_for(r.warehouse()), what, &items, {0, "OVER_RECEIPT"});
     if (fits.kind != ErpOutcome::Kind::kPosted) return fits;
     std::string dispositions;
     for (const v1::ReceiptLine& l : r.lines())

@@ -11,6 +11,9 @@ namespace {
 
 std::string not_empty(const std::string& v) { return v.empty() ? "must be set" : ""; }
 std::string positive(const std::string& v) { return (v.empty() || v[0] == '-' || v == "0") ? "must be greater than 0" : ""; }
+std::string percent(const std::string& v) {
+  return (v.empty() || v[0] == '-' || std::atoi(v.c_str()) > 1000) ? "must be 0..1000" : "";
+}
 
 std::string base_url(const std::string& v) {
   if (v.empty()) return "must be set to the ERP's base URL, e.g. https://1234567.suitetalk.api.netsuite.com";
@@ -87,6 +90,7 @@ const SettingTable& relay_settings() {
       {"erp.oauth2_scope", SettingType::kString, "rest_webservices", "Scopes asked for, comma-separated (rest_webservices, restlets, suite_analytics), as enabled on the integration record (erp.auth = oauth2)."},
       {"erp.timeout", SettingType::kDuration, "30s", "Longest wait for one ERP answer; a timeout is treated as 'may have happened'."},
       {"erp.max_concurrency", SettingType::kInt, "8", "Most ERP requests at once (NetSuite shares ~15 per account among all integrations).", positive},
+      {"erp.over_receipt_percent", SettingType::kInt, "0", "A purchase order line may be received up to this % of its ordered quantity beyond it; more is held as OVER_RECEIPT. Set it to what the ERP account allows (NetSuite refuses more otherwise).", percent},
       {"erp.adjustment_account", SettingType::kString, "1", "Internal id of the ERP account inventory adjustments post to.", not_empty},
       {"erp.location_map", SettingType::kString, "", "Clarus warehouse to ERP location id, e.g. WH1=1,WH2=2.", location_map},
       {"erp.default_location", SettingType::kString, "", "ERP location id for warehouses not in erp.location_map (empty = hold them as exceptions)."},

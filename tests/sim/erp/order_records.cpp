@@ -322,7 +322,8 @@ std::string status_after_lines(const std::string& type, const Object::Ptr& order
   for (size_t i = 0; lines && i < lines->size(); ++i) {
     auto line = lines->getObject(static_cast<unsigned>(i));
     ordered += line_number(line, "quantity");
-    done += line_number(line, kind->done_field);
+    // A line received beyond its quantity (an over-receipt) does not make up for another still open.
+    done += std::min(line_number(line, kind->done_field), line_number(line, "quantity"));
   }
   if (done <= 0) return table->statuses[1].id;
   return table->statuses[done < ordered ? 2 : 3].id;

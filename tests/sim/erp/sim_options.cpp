@@ -62,6 +62,10 @@ std::vector<sim::Flag> settings(SimOptions& o) {
                      o.oauth2_public_key_file),
       int_flag("oauth2-token-ttl-s", "S", "lifetime of an issued access token (default 3600)", 1, 86400,
                o.oauth2_token_ttl_s),
+      int_flag("over-receipt-percent", "P",
+               "the account's over-receipt allowance: a purchase order line may be received up to P% of its ordered "
+               "quantity beyond it (default 0: not beyond what is open)",
+               0, 1000, o.over_receipt_percent),
       int_flag("seed-items", "N",
                "inventory items SKU-0001..SKU-N with ids 1000+n, plus locations 1,2,6 and account 1 (default 500)",
                0, 1000000, o.seed_items),

@@ -34,6 +34,7 @@ struct SimOptions {
   std::map<std::string, std::string> oauth2_certificates;  // kid -> PEM; parse_options adds the file's
                                                            // (in-process tests may add more: rotation)
   int oauth2_token_ttl_s = 3600;                           // lifetime of an issued access token
+  int over_receipt_percent = 0;       // a PO line may be received this % beyond its ordered quantity
   int seed_items = 500;               // SKU-0001..SKU-N, internal ids 1000+n
   int server_threads = 64;            // more than any limit, so excess requests arrive and get 429
   std::string date_format = "M/D/YYYY";  // the account's date format: SuiteQL dates (suiteql.h kAccountDateFormats)

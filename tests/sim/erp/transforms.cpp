@@ -76,6 +76,7 @@ struct Planned {
 
 struct Plan {
   const LineTransform* spec = nullptr;
+  double over_percent = 0;  // a line may take this % of its ordered quantity beyond it (PO receipts)
   StoredRecord source;
   Object::Ptr order;
   std::vector<Planned> lines;
@@ -130,7 +131,9 @@ std::optional<SimResponse> check_requested(const RecordStore& store, Plan& plan,
                    line_path(i, "quantity"));
     planned->quantity = qty.convert<double>();
   }
-  if (planned->quantity > open + kEpsilon)
+  // The account's over-receipt allowance: up to over_percent of the ordered quantity beyond it.
+  const double allowed = open + line_number(line, "quantity") * plan.over_percent / 100.0;
+  if (planned->quantity > allowed + kEpsilon)
     return error(error_code::kUserError,
                  std::string("You cannot ") + plan.spec->verb + " more than the remaining quantity on line " +
                      std::to_string(number) + ": ordered " + to_json_number(line_number(line, "quantity")) +
@@ -337,6 +340,7 @@ SimResponse transform_lines(RecordStore& store, const SimOptions& options, const
   auto lock = store.hold();  // check, create and update as one step
   Plan plan;
   plan.spec = &spec;
+  if (std::string(spec.source) == record_type::kPurchaseOrder) plan.over_percent = options.over_receipt_percent;
   const bool sales = std::string(spec.source) == record_type::kSalesOrder;
   std::vector<std::string> open = sales ? std::vector<std::string>{"pendingFulfillment", "partiallyFulfilled",
                                                                     "pendingBillingPartFulfilled"}

@@ -305,3 +305,51 @@ TEST(NetSuiteOrders, ARefusedFulfilmentLeavesNothingInTheShippedLedgerAndARetryD
   CHECK_TEXT(retried.kind == ErpOutcome::Kind::kPosted, retried.reason.c_str());
   LONGS_EQUAL(10, fulfilled(1));
 }
+
+// Over-receipt: beyond the PO line is held as OVER_RECEIPT unless within the
+// allowance the relay is told the account has (and then the ERP takes it).
+TEST(NetSuiteOrders, AnOverReceiptIsHeldUnlessWithinTheAccountsAllowance) {
+  auto receipt = [&](const std::string& id, int64_t qty) {
+    v1::Event e;
+    e.set_event_id(id);
+    e.set_site_id("site-1");
+    v1::GoodsReceipt* g = e.mutable_goods_receipt();
+    g->set_erp_po_id(po);
+    g->set_po_reference("PO-1");
+    g->set_warehouse("WH1");
+    v1::ReceiptLine* l = g->add_lines();
+    l->set_line_ref("1");
+    l->set_sku("SKU-0001");
+    l->set_received_quantity(qty);
+    return e;
+  };
+  // PO-1 line 1 is for 5. Without an allowance 6 is held, nothing posted.
+  ErpOutcome held = connector->post(receipt("over-1", 6));
+  CHECK(held.kind == ErpOutcome::Kind::kRejected);
+  STRCMP_CONTAINS("OVER_RECEIPT", held.reason.c_str());
+  LONGS_EQUAL(0, sim->store().ledger("itemReceipt", "").size());
+
+  // The account allows 20% (1 of 5): a simulator with that preference, a connector told so.
+  connector.reset();
+  sim.reset();
+  erpsim::ParsedOptions parsed = erpsim::parse_options({"--seed-items", "20", "--over-receipt-percent", "20"});
+  sim = std::make_unique<erpsim::ErpSimulator>(parsed.options);
+  STRCMP_EQUAL("", sim->start().c_str());
+  ClientRequest seed;
+  seed.method = "POST";
+  seed.url = sim->url() + "/_sim/seed";
+  seed.body = kOrders;
+  CHECK(http->send(seed).ok());
+  po = sim->store().ledger("purchaseOrder", "").at(0).id;
+  NetSuiteOptions o;
+  o.base_url = sim->url();
+  o.location_map = {{"WH1", "6"}};
+  o.over_receipt_percent = 20;
+  connector = std::make_unique<NetSuiteConnector>(*http, o);
+  ErpOutcome within = connector->post(receipt("over-2", 6));
+  CHECK_TEXT(within.kind == ErpOutcome::Kind::kPosted, within.reason.c_str());
+  ErpOutcome beyond = connector->post(receipt("over-3", 1));  // 7 of 5 is beyond 20%
+  CHECK(beyond.kind == ErpOutcome::Kind::kRejected);
+  STRCMP_CONTAINS("(1 more allowed, 20%)", beyond.reason.c_str());
+  LONGS_EQUAL(1, sim->store().ledger("itemReceipt", "").size());
+}
