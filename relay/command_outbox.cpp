@@ -1,11 +1,14 @@
 #include "relay/command_outbox.h"
 
+#include <algorithm>
 #include <random>
+#include <vector>
 
 namespace sb::relay {
 namespace {
 
 constexpr char kEpochKey[] = "epoch";
+constexpr char kIdsIndexedKey[] = "ids_indexed";  // out_ids_log covers every id
 constexpr size_t kRecent = 200;
 
 // Commands are keyed <site> NUL <seq, big-endian> so one site's are contiguous and ordered.
@@ -34,7 +37,8 @@ Result<std::unique_ptr<CommandOutbox>> CommandOutbox::open(KvStore& store, Group
 }
 
 Status CommandOutbox::init() {
-  const std::pair<const char*, TableId*> tables[] = {{"out_commands", &commands_}, {"out_ids", &ids_}, {"out_meta", &meta_}};
+  const std::pair<const char*, TableId*> tables[] = {
+      {"out_commands", &commands_}, {"out_ids", &ids_}, {"out_meta", &meta_}, {"out_ids_log", &ids_log_}};
   for (const auto& [name, id] : tables) {
     Result<TableId> t = store_.table(name);
     if (!t.ok()) return t.status();
@@ -44,12 +48,20 @@ Status CommandOutbox::init() {
   Status s = committer_.run([&](WriteTxn& txn) -> Status {
     std::string v;
     Status g = txn.get(meta_, kEpochKey, &v);
-    if (g.ok()) {
-      epoch = v;
-      return Status::Ok();
-    }
-    if (g.code() != Code::kNotFound) return g;
-    return txn.put(meta_, kEpochKey, epoch);
+    if (g.code() != Code::kNotFound && !g.ok()) return g;
+    if (g.ok()) epoch = v;
+    if (!g.ok()) SB_RETURN_IF_ERROR(txn.put(meta_, kEpochKey, epoch));
+    // Ids queued before they were indexed by time start their retention now.
+    std::string indexed;
+    if (txn.get(meta_, kIdsIndexedKey, &indexed).ok()) return Status::Ok();
+    const std::string now = encode_u64_key(static_cast<uint64_t>(clock_.wall_ms()));
+    std::vector<std::string> ids;
+    SB_RETURN_IF_ERROR(txn.scan(ids_, "", [&](std::string_view k, std::string_view) {
+      ids.emplace_back(k);
+      return true;
+    }));
+    for (const std::string& id : ids) SB_RETURN_IF_ERROR(txn.put(ids_log_, now + id, ""));
+    return txn.put(meta_, kIdsIndexedKey, "1");
   });
   if (!s.ok()) return s;
   epoch_ = epoch;
@@ -75,11 +87,35 @@ Result<uint64_t> CommandOutbox::enqueue(const std::string& site, v1::Command com
     seq = read_u64(txn, meta_, next_key(site), 1);
     command.set_seq(seq);
     SB_RETURN_IF_ERROR(txn.put(ids_, command.command_id(), encode_u64_key(seq)));
+    SB_RETURN_IF_ERROR(txn.put(ids_log_, encode_u64_key(static_cast<uint64_t>(clock_.wall_ms())) + command.command_id(), ""));
     SB_RETURN_IF_ERROR(txn.put(commands_, command_key(site, seq), command.SerializeAsString()));
     return txn.put(meta_, next_key(site), encode_u64_key(seq + 1));
   });
   if (!s.ok()) return s;
   return seq;
+}
+
+Result<uint64_t> CommandOutbox::prune_ids(Millis retention, size_t max) {
+  const uint64_t cutoff = static_cast<uint64_t>(std::max<int64_t>(0, clock_.wall_ms() - retention.count()));
+  uint64_t pruned = 0;
+  Status s = committer_.run([&](WriteTxn& txn) -> Status {
+    pruned = 0;
+    std::vector<std::string> doomed;  // log keys: [queued at, 8 bytes][command id]
+    SB_RETURN_IF_ERROR(txn.scan(ids_log_, "", [&](std::string_view k, std::string_view) {
+      if (doomed.size() >= max || k.size() < 8 || decode_u64_key(k.substr(0, 8)) >= cutoff) return false;
+      doomed.emplace_back(k);
+      return true;
+    }));
+    for (const std::string& k : doomed) {
+      Status d = txn.del(ids_, std::string_view(k).substr(8));
+      if (!d.ok() && d.code() != Code::kNotFound) return d;
+      SB_RETURN_IF_ERROR(txn.del(ids_log_, k));
+    }
+    pruned = doomed.size();
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return pruned;
 }
 
 Result<std::vector<v1::Command>> CommandOutbox::unacked(const std::string& site, size_t max) const {

@@ -7,6 +7,8 @@
 // the site with seq <= the agent's acked_through_seq for the outbox's epoch.
 // The epoch names one life of the outbox: a relay whose ledger was rebuilt
 // starts a new stream at seq 1, which the agent treats as new.
+// Command ids are remembered for a retention (prune_ids()), indexed by when
+// they were queued, so the id table does not grow without end.
 // Thread-safety: all methods may be called from any thread.
 #pragma once
 
@@ -51,6 +53,9 @@ class CommandOutbox {
   const std::string& epoch() const { return epoch_; }
   std::vector<std::string> sites() const;  // every site that ever had a command
   OutboxSiteStats stats(const std::string& site) const;
+  // Forgets up to `max` command ids queued longer ago than `retention` (their
+  // change will not be read again by then). Returns how many.
+  Result<uint64_t> prune_ids(Millis retention, size_t max = 10'000);
   // Outcomes the agents reported, newest first (the last 200 across sites).
   std::vector<std::pair<std::string, v1::CommandOutcome>> recent_outcomes() const;
 
@@ -62,7 +67,7 @@ class CommandOutbox {
   KvStore& store_;
   GroupCommitter& committer_;
   const Clock& clock_;
-  TableId commands_{}, ids_{}, meta_{};
+  TableId commands_{}, ids_{}, meta_{}, ids_log_{};
   std::string epoch_;
   mutable std::mutex mu_;
   std::map<std::string, OutboxSiteStats> counts_;  // applied / held since start

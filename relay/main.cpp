@@ -177,10 +177,14 @@ int run(const Config& cfg) {
   log::info("relay", "started", {{"relay", relay_id}, {"version", STOCKBRIDGE_VERSION}, {"status", url + "/api/status"},
                                  {"broker", mo.server_uri}, {"erp", no.base_url},
                                  {"erp_auth", no.auth ? no.auth->scheme() : std::string("none")}, {"ledger", lo.path}});
-  // Forget posted ids past their retention now and then (cheap; bounds the ledger).
+  // Forget posted event ids and queued command ids past their retention now
+  // and then (cheap; bounds the ledger and the outbox).
+  const Millis id_retention = cfg.duration("downlink.id_retention");
   Periodic pruner(Millis(60'000), [&] {
     Result<uint64_t> n = (*ledger)->prune_posted_ids();
     if (n.ok() && *n > 0) log::info("ledger", "forgot ids of events posted long ago", {{"count", *n}});
+    Result<uint64_t> c = (*outbox)->prune_ids(id_retention);
+    if (c.ok() && *c > 0) log::info("downlink", "forgot ids of commands queued long ago", {{"count", *c}});
   });
   int sig = wait_for_shutdown_signal();
   log::info("relay", "stopping", {{"signal", sig}});

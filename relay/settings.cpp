@@ -99,6 +99,7 @@ const SettingTable& relay_settings() {
       {"poster.coalesce_max", SettingType::kInt, "200", "Under backlog, stock adjustments of one SKU and warehouse waiting in a row post as one net ERP adjustment of at most this many events (1 = never coalesce).", positive},
       {"poster.raise_after", SettingType::kInt, "20", "Successful posts in a row before concurrency grows back by one after a 429.", positive},
       {"outcomes.flush_interval", SettingType::kDuration, "200ms", "How often posting outcomes are sent back to the sites."},
+      {"downlink.id_retention", SettingType::kDuration, "30d", "How long a queued command's id is remembered, so an ERP change read again is not sent twice (the feed reads a change again only within minutes)."},
       {"downlink.resend_after", SettingType::kDuration, "10s", "Commands a site has not acknowledged are sent again after this long (and at once when the site comes back online or the relay reconnects)."},
       {"feed.enabled", SettingType::kBool, "false", "Poll the ERP for changes (items, ship items, released sales orders, purchase orders, return authorisations) and queue commands for the sites."},
       {"feed.interval", SettingType::kDuration, "30s", "How often the ERP is asked what changed."},

@@ -120,6 +120,19 @@ TEST(RelayDownlink, CommandsAreQueuedOncePerIdWithGapFreeSeqsPerSite) {
   downlink = std::make_unique<Downlink>(*outbox, *relay_link, clock, DownlinkOptions{});
 }
 
+TEST(RelayDownlink, CommandIdsAreForgottenAfterTheirRetentionAndNotBefore) {
+  LONGS_EQUAL(1, *outbox->enqueue("lyon-1", order("old", "SO-1")));
+  clock.advance(Millis(20 * 86'400'000LL));
+  LONGS_EQUAL(2, *outbox->enqueue("lyon-1", order("new", "SO-2")));
+  clock.advance(Millis(11 * 86'400'000LL));  // "old" is 31 days old, "new" 11
+  Result<uint64_t> pruned = outbox->prune_ids(Millis(30 * 86'400'000LL));
+  CHECK_TRUE(pruned.ok());
+  LONGS_EQUAL(1, *pruned);
+  LONGS_EQUAL(2, *outbox->enqueue("lyon-1", order("new", "SO-2")));  // still known: not queued again
+  LONGS_EQUAL(3, *outbox->enqueue("lyon-1", order("old", "SO-1")));  // forgotten: a new command
+  LONGS_EQUAL(0, *outbox->prune_ids(Millis(30 * 86'400'000LL)));
+}
+
 TEST(RelayDownlink, SentUntilAcknowledgedThenFreed) {
   SiteAgent agent(broker, "lyon-1");
   CHECK_TRUE(outbox->enqueue("lyon-1", order("c1", "SO-1")).ok());
