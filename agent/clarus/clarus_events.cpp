@@ -8,15 +8,18 @@ const char* const kShipmentFields =
     "id reference status collection_datetime packages_count tracking_number carrier { id code name } "
     "carrier_service { id code name } goods_out { id reference external_system_reference1 } "
     "packages { reference tracking_number weight height length width } "
-    "lines { goods_out_line_id alt_line_reference product { code } quantity }";
+    "lines { goods_out_line_id alt_line_reference product { code stock_unit_type { code } } quantity }";
 const char* const kReceiptFields =
     "id reference status receipt_type expected_date_of_receipt actual_date_of_receipt warehouse { id code } "
     "account { id code } external_system_reference1 "
-    "lines { id alt_line_reference product { code } expected_quantity received_quantity location { code } string1 }";
+    "lines { id alt_line_reference product { code stock_unit_type { code } } expected_quantity received_quantity "
+    "location { code } string1 }";
 const char* const kAdjustmentFields =
-    "id quantity adjustment_type reason_code { id code } product { code } location { code } warehouse { id code } "
+    "id quantity adjustment_type reason_code { id code } product { code stock_unit_type { code } } location { code } "
+    "warehouse { id code } "
     "created_at";
-const char* const kBalanceFields = "available allocated ordered received picked product { id code } warehouse { id }";
+const char* const kBalanceFields =
+    "available allocated ordered received picked product { id code stock_unit_type { code } } warehouse { id }";
 
 namespace {
 
@@ -94,6 +97,13 @@ double number_or_zero(const Json& obj, std::string_view key) {
   return v && v->is_number() ? v->as_double() : 0.0;
 }
 
+// The Clarus stock unit type the quantity is counted in (its product's); ""
+// when the record does not say, and the relay then takes the item's stock unit.
+std::string unit_of(const Json& record) {
+  const Json* product = member(record, "product");
+  return product ? nested_text(*product, "stock_unit_type", "code") : "";
+}
+
 v1::Event base_event(const ClarusSite& site, std::string kind, const std::string& id, std::string business_key,
                      int64_t occurred_at_ms) {
   v1::Event e;
@@ -111,6 +121,7 @@ Status shipment_line(const Json& line, const std::string& what, v1::ShipmentLine
   if (sku.empty()) return missing(what, "product.code");
   out->set_sku(sku);
   out->set_quantity(qty);
+  out->set_unit(unit_of(line));
   out->set_order_line_ref(text(line, "alt_line_reference"));
   out->set_clarus_line_id(id_of(member(line, "goods_out_line_id")));
   return Status::Ok();
@@ -124,6 +135,7 @@ Status receipt_line(const Json& line, const std::string& what, bool is_return, v
   if (sku.empty()) return missing(what, "product.code");
   out->set_sku(sku);
   out->set_received_quantity(received);
+  out->set_unit(unit_of(line));
   out->set_expected_quantity(expected);
   out->set_line_ref(text(line, "alt_line_reference"));
   out->set_clarus_line_id(id_of(member(line, "id")));
@@ -287,6 +299,7 @@ Result<v1::Event> adjustment_event(const ClarusSite& site, const Json& adjustmen
   a->set_sku(sku);
   a->set_warehouse(warehouse);
   a->set_location(nested_text(adjustment, "location", "code"));
+  a->set_unit(unit_of(adjustment));
   a->set_quantity_delta(qty);
   a->set_reason_code(reason);
   a->set_clarus_reference(id);
@@ -299,6 +312,7 @@ Result<v1::StockBalance> stock_balance(const Json& balance) {
   const std::string what = "stock balance of " + sku;
   v1::StockBalance b;
   b.set_sku(sku);
+  b.set_unit(unit_of(balance));
   int64_t v = 0;
   SB_RETURN_IF_ERROR(integer(balance, what, "available", true, &v));
   b.set_available(v);

@@ -288,10 +288,13 @@ TEST(OrderToCash, UnderErpFaultsAndAgentKillsTheErpHoldsExactlyWhatHappened) {
       Millis(60'000), Millis(250)));
   CHECK_TRUE(stack.restart_agent().ok());
   for (int i = 0; i < 200 && !all_settled(state); ++i) {
-    CHECK_TRUE(stack.clarus_post("/_sim/warehouse/step", R"({"steps":1,"only":["dispatch","receive","return"]})").ok());
+    CHECK_TRUE(stack.clarus_post("/_sim/warehouse/step", R"({"steps":1,"only":["dispatch","receive","return","adjust"]})").ok());
     if (i == 3) CHECK_TRUE(stack.restart_agent().ok());
     state = stack.clarus_state().value();
   }
+  // Stock counted and corrected on the floor while the ERP still fails.
+  CHECK_TRUE(stack.clarus_post("/_sim/warehouse/step", R"({"steps":20,"only":["adjust"]})").ok());
+  state = stack.clarus_state().value();
   CHECK_TRUE(all_settled(state));
   const size_t shipments = list(state, "shipments")->items().size();
   bool done = testing::wait_until(
@@ -312,6 +315,48 @@ TEST(OrderToCash, UnderErpFaultsAndAgentKillsTheErpHoldsExactlyWhatHappened) {
   LONGS_EQUAL(shipments, erp_records(stack, "itemFulfillment").size());
   LONGS_EQUAL(2, erp_records(stack, "itemReceipt").size());
   LONGS_EQUAL(1, erp_records(stack, "creditMemo").size());
+  // Stock adjustments: each in exactly one ERP record (alone, or in a net one
+  // when they queued up behind faults), and per item the ERP moved what Clarus did.
+  const std::vector<Json> clarus_adjustments = list(state, "stock_adjustments")->items();
+  std::map<std::string, int> covered;             // event id -> ERP records listing it
+  std::map<std::string, int64_t> erp_moved;       // item id -> sum of adjustQtyBy
+  auto read_adjustments = [&] {
+    covered.clear();
+    erp_moved.clear();
+    for (const Json& r : erp_records(stack, "inventoryAdjustment")) {
+      const Json& body = *r.find("body");
+      std::string ids = body.get_string("custbody_sb_event_ids");
+      if (ids.empty()) ids = r.get_string("externalId");
+      for (size_t at = 0; at <= ids.size();) {
+        size_t nl = ids.find('\n', at);
+        covered[ids.substr(at, nl == std::string::npos ? std::string::npos : nl - at)]++;
+        if (nl == std::string::npos) break;
+        at = nl + 1;
+      }
+      for (const Json& l : body.find("inventory")->find("items")->items()) {
+        int64_t q = 0;
+        l.find("adjustQtyBy")->as_int64(&q);
+        erp_moved[l.find("item")->get_string("id")] += q;
+      }
+    }
+    return covered.size() >= clarus_adjustments.size();
+  };
+  CHECK_TRUE_TEXT(testing::wait_until(read_adjustments, Millis(60'000), Millis(500)), stack.logs(60).c_str());
+  std::map<std::string, int64_t> clarus_moved;  // item id -> signed quantity
+  for (const Json& a : clarus_adjustments) {
+    int64_t q = 0;
+    a.find("quantity")->as_int64(&q);
+    if (a.get_string("adjustment_type").find("negative") != std::string::npos && q > 0) q = -q;
+    const std::string sku = a.find("product")->get_string("code");
+    clarus_moved[std::to_string(1000 + std::atoi(sku.c_str() + 4))] += q;
+    const std::string id = a.find("id")->as_string();  // a number's text
+    LONGS_EQUAL_TEXT(1, covered["clarus:site-1:adjustment:" + id], id.c_str());
+  }
+  LONGS_EQUAL(clarus_adjustments.size(), covered.size());
+  for (const auto& [item, q] : clarus_moved) LONGS_EQUAL_TEXT(q, erp_moved[item], ("item " + item).c_str());
+  std::printf("\n  %zu Clarus stock adjustments -> %zu ERP adjustment records\n", clarus_adjustments.size(),
+              erp_records(stack, "inventoryAdjustment").size());
+
   // Each order fulfilled exactly as far as Clarus shipped it.
   std::map<std::string, int64_t> shipped;  // "<erp order id>/<line>"
   for (const Json& sh : list(state, "shipments")->items())

@@ -49,7 +49,13 @@ Json code_and_name(const Record& r) {
   return o;
 }
 
-Json product_ref(const ClarusModel& m, int64_t id) { return code_ref(m.products, id); }
+// A product as a record names it: its id and code, and the stock unit type its quantities are in.
+Json product_ref(const ClarusModel& m, int64_t id) {
+  Json o = code_ref(m.products, id);
+  auto it = m.products.find(id);
+  o.set("stock_unit_type", it == m.products.end() ? Json() : code_ref(m.stock_unit_types, it->second.stock_unit_type_id));
+  return o;
+}
 
 Json location_ref(const ClarusModel& m, const std::optional<int64_t>& id) {
   return id ? code_ref(m.locations, *id) : Json();

@@ -132,6 +132,21 @@ TEST(ClarusEvents, CompletedPurchaseOrderReceiptIsAGoodsReceipt) {
   LONGS_EQUAL(at("2026-11-26T08:00:00Z"), e->goods_receipt().received_at_ms());
 }
 
+// Each line carries the stock unit type its product counts in, so the relay
+// converts cases to the ERP's units from what Clarus counted, never a guess.
+TEST(ClarusEvents, LinesCarryTheirProductsStockUnit) {
+  Result<v1::Event> r = receipt_event(kSite, record(receipt_json("purchase_order", "completed", R"([
+      {"id":1,"alt_line_reference":"L1","product":{"code":"CASE-SKU","stock_unit_type":{"id":"u2","code":"CS"}},"received_quantity":10},
+      {"id":2,"alt_line_reference":"L2","product":{"code":"SKU-1"},"received_quantity":1}])")));
+  CHECK_TRUE_TEXT(r.ok(), r.status().to_string().c_str());
+  STRCMP_EQUAL("CS", r->goods_receipt().lines(0).unit().c_str());
+  STRCMP_EQUAL("", r->goods_receipt().lines(1).unit().c_str());  // not said: the relay takes the item's stock unit
+  Result<v1::Event> s = shipment_event(kSite, record(shipment_json(502, R"([
+      {"goods_out_line_id":7,"alt_line_reference":"1","product":{"code":"SKU-1","stock_unit_type":{"code":"EACH"}},"quantity":3}])")));
+  CHECK_TRUE_TEXT(s.ok(), s.status().to_string().c_str());
+  STRCMP_EQUAL("EACH", s->shipment().lines(0).unit().c_str());
+}
+
 TEST(ClarusEvents, ReceiptDatedWithADayOnlyIsMidnightUtc) {
   Json r = record(receipt_json("purchase_order", "completed", R"([{"product":{"code":"SKU-1"},"received_quantity":1}])"));
   r.set("actual_date_of_receipt", Json::string("2026-11-26"));
