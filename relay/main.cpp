@@ -74,7 +74,7 @@ int run(const Config& cfg) {
   no.default_location = cfg.str("erp.default_location");
   no.over_receipt_percent = static_cast<int>(cfg.integer("erp.over_receipt_percent"));
   (void)parse_location_map(cfg.str("erp.location_map"), &no.location_map);  // validated by the settings table
-  Result<std::unique_ptr<ShippedLedger>> shipped = ShippedLedger::open(**store, committer);
+  Result<std::unique_ptr<ShippedLedger>> shipped = ShippedLedger::open(**store, committer, clock);
   if (!shipped.ok()) return fail("cannot open the shipped ledger", shipped.status());
   no.shipped = shipped->get();
   NetSuiteConnector netsuite(*erp_http, no);
@@ -180,11 +180,14 @@ int run(const Config& cfg) {
   // Forget posted event ids and queued command ids past their retention now
   // and then (cheap; bounds the ledger and the outbox).
   const Millis id_retention = cfg.duration("downlink.id_retention");
+  const Millis shipped_retention = cfg.duration("ledger.shipped_retention");
   Periodic pruner(Millis(60'000), [&] {
     Result<uint64_t> n = (*ledger)->prune_posted_ids();
     if (n.ok() && *n > 0) log::info("ledger", "forgot ids of events posted long ago", {{"count", *n}});
     Result<uint64_t> c = (*outbox)->prune_ids(id_retention);
     if (c.ok() && *c > 0) log::info("downlink", "forgot ids of commands queued long ago", {{"count", *c}});
+    Result<uint64_t> o = (*shipped)->prune(shipped_retention);
+    if (o.ok() && *o > 0) log::info("relay", "forgot what was shipped for orders quiet for long", {{"orders", *o}});
   });
   int sig = wait_for_shutdown_signal();
   log::info("relay", "stopping", {{"signal", sig}});

@@ -68,6 +68,7 @@ const SettingTable& relay_settings() {
       {"ledger.path", SettingType::kPath, "/var/lib/stockbridge/relay/ledger", "Directory of the LMDB ledger.", not_empty},
       {"ledger.initial_map", SettingType::kBytes, "256MiB", "Initial LMDB map size; it doubles as needed up to ledger.max_map."},
       {"ledger.max_map", SettingType::kBytes, "64GiB", "Disk the ledger may use; beyond it batches are not taken (sites keep them and resend). The file may grow 5% (at least 64MiB) past it so that recording outcomes always has room."},
+      {"ledger.shipped_retention", SettingType::kDuration, "180d", "How long the relay's shipped ledger remembers an order with no new shipment; after it, a late shipment of that order is checked against the ERP's counters alone."},
       {"ledger.dedup_retention", SettingType::kDuration, "30d", "How long a posted event's id is remembered, so a late resend is recognised (beyond it, the ERP's external-id check)."},
       {"http.bind", SettingType::kString, "127.0.0.1", "Address of the HTTPS uplink and status API."},
       {"http.port", SettingType::kInt, "8490", "Port of the HTTPS uplink and status API."},

@@ -68,7 +68,7 @@ TEST_GROUP(NetSuiteOrders) {
   std::unique_ptr<HttpClient> http = make_poco_http_client();
   std::unique_ptr<MemoryStore> store = MemoryStore::create();
   std::unique_ptr<GroupCommitter> committer = std::make_unique<GroupCommitter>(*store);
-  std::unique_ptr<ShippedLedger> shipped = std::move(ShippedLedger::open(*store, *committer).value());
+  std::unique_ptr<ShippedLedger> shipped = std::move(ShippedLedger::open(*store, *committer, SystemClock::instance()).value());
   std::unique_ptr<NetSuiteConnector> connector;
   std::string so, po, rma;
 
@@ -352,4 +352,28 @@ TEST(NetSuiteOrders, AnOverReceiptIsHeldUnlessWithinTheAccountsAllowance) {
   CHECK(beyond.kind == ErpOutcome::Kind::kRejected);
   STRCMP_CONTAINS("(1 more allowed, 20%)", beyond.reason.c_str());
   LONGS_EQUAL(1, sim->store().ledger("itemReceipt", "").size());
+}
+
+// The shipped ledger forgets an order nothing was recorded for within its retention, and only that.
+TEST_GROUP(ShippedLedgerRetention) {};
+
+TEST(ShippedLedgerRetention, AQuietOrderIsForgottenAnActiveOneKept) {
+  std::unique_ptr<MemoryStore> store = MemoryStore::create();
+  GroupCommitter committer(*store);
+  ManualClock clock;
+  std::unique_ptr<ShippedLedger> l = std::move(ShippedLedger::open(*store, committer, clock).value());
+  CHECK(l->record("SO-OLD", "s1", "e1", {{"1", 3}}).ok());
+  CHECK(l->record("SO-BUSY", "s2", "e2", {{"1", 2}}).ok());
+  clock.advance(Millis(100LL * 86'400'000));
+  CHECK(l->record("SO-BUSY", "s3", "e3", {{"1", 1}}).ok());  // shipped again: its clock restarts
+  clock.advance(Millis(90LL * 86'400'000));
+  Result<uint64_t> n = l->prune(Millis(180LL * 86'400'000));
+  CHECK(n.ok());
+  LONGS_EQUAL(1, *n);
+  LONGS_EQUAL(0, l->view("SO-OLD", "s1", "other")->sent.size());
+  STRCMP_EQUAL("", l->view("SO-OLD", "s1", "other")->shipment_owner.c_str());
+  LONGS_EQUAL(3, l->view("SO-BUSY", "s9", "other")->sent["1"]);
+  STRCMP_EQUAL("e2", l->view("SO-BUSY", "s2", "other")->shipment_owner.c_str());
+  LONGS_EQUAL(0, *l->prune(Millis(180LL * 86'400'000)));
+  committer.stop();
 }
