@@ -140,7 +140,8 @@ Status ErpFeed::run_feed(const Feed& feed) {
   // What was read before makes the same command ids, which the outbox skips.
   cursor = change_stamp(cursor);  // a cursor kept in an older format reads the same instant
   std::string from = cursor;
-  if (int64_t at = 0; cursor != kStartCursor && parse_iso8601(cursor, &at))
+  // (A stamp has no zone; "Z" only lets it be parsed for the subtraction.)
+  if (int64_t at = 0; cursor != kStartCursor && parse_iso8601(cursor + "Z", &at))
     from = change_stamp(format_iso8601(at - options_.overlap.count()));
   size_t offset = 0;
   for (;;) {
@@ -302,7 +303,13 @@ void ErpFeed::skip(const std::string& reason, const std::string& what, const std
     std::lock_guard lock(mu_);
     ++stats_.skipped[reason];
   }
-  if (current_.empty() || !can_clear(reason)) return;
+  if (current_.empty()) return;
+  if (!can_clear(reason)) {
+    // Waiting no longer helps (e.g. the order has no open lines now): it stops waiting.
+    if (Status s = save(waiting_, current_, nullptr); !s.ok())
+      log::error("feed", "could not clear a waiting ERP change", {{"record", what}, {"error", s.to_string()}});
+    return;
+  }
   if (Status s = save(waiting_, current_, &value); !s.ok())
     log::error("feed", "could not record an ERP change as waiting; it is passed over", {{"record", what}, {"error", s.to_string()}});
 }
@@ -319,17 +326,26 @@ Status ErpFeed::handle(const Feed& feed, const Json& row) {
 
 Status ErpFeed::retry_waiting(const Feed& feed, bool with_unmapped) {
   const std::string from = std::string(feed.name) + '\0';
+  // A bounded pass (500 rows) that goes on where the last one stopped, so
+  // every waiting row is read again in turn however many wait.
+  constexpr size_t kPass = 500;
   std::vector<std::string> ids;
   {
     Result<std::unique_ptr<ReadTxn>> txn = store_.read();
     if (!txn.ok()) return txn.status();
-    SB_RETURN_IF_ERROR((*txn)->scan(waiting_, from, [&](std::string_view k, std::string_view v) {
-      if (k.substr(0, from.size()) != from) return false;
-      const bool unmapped = split_nul(v).front() == "unmapped_location";
-      if (with_unmapped || !unmapped) ids.emplace_back(k.substr(from.size()));
-      return ids.size() < 500;  // a bounded pass; the rest on later polls
-    }));
+    const std::string resume = from + retry_next_[feed.name];
+    auto collect = [&](const std::string& start, const std::string& stop) {
+      return (*txn)->scan(waiting_, start, [&](std::string_view k, std::string_view v) {
+        if (k.substr(0, from.size()) != from || (!stop.empty() && k >= stop)) return false;
+        const bool unmapped = split_nul(v).front() == "unmapped_location";
+        if (with_unmapped || !unmapped) ids.emplace_back(k.substr(from.size()));
+        return ids.size() < kPass;
+      });
+    };
+    SB_RETURN_IF_ERROR(collect(resume, ""));
+    if (ids.size() < kPass && resume != from) SB_RETURN_IF_ERROR(collect(from, resume));  // wrap around
   }
+  retry_next_[feed.name] = ids.size() < kPass || ids.empty() ? "" : ids.back() + '\0';
   for (size_t at = 0; at < ids.size(); at += 50) {
     std::string in;
     std::map<std::string, bool> seen;

@@ -173,6 +173,7 @@ class ErpFeed {
   std::string current_;          // feed_waiting key of the row being handled
   bool current_skipped_ = false;  // skip() was called for it
   bool first_poll_ = true;
+  std::map<std::string, std::string> retry_next_;  // feed -> waiting id the next retry pass starts at
 
   mutable std::mutex mu_;  // guards stats_ and the loop's state
   ErpFeedStats stats_;

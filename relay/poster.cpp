@@ -6,6 +6,18 @@
 
 namespace sb::relay {
 
+namespace {
+
+// Before snapshots were kept for reconciliation, the connector held every
+// InventorySnapshot. Such a hold is lifted: the snapshot is kept now (and its
+// key no longer blocks every later snapshot).
+bool held_by_old_snapshot_rule(const LedgerRecord& r) {
+  return r.held && r.event.has_inventory_snapshot() &&
+         r.held_reason.rfind("InventorySnapshot events are for reconciliation", 0) == 0;
+}
+
+}  // namespace
+
 Poster::Poster(Ledger& ledger, ErpConnector& erp, const Clock& clock, PosterOptions options, OutcomeSink sink)
     : ledger_(ledger),
       erp_(erp),
@@ -27,7 +39,7 @@ Status Poster::load() {
     Key& k = keys_[key];
     k.seqs.push_back(seq);
     ++queued_;
-    if (rec.held && k.seqs.size() == 1) {
+    if (rec.held && !held_by_old_snapshot_rule(rec) && k.seqs.size() == 1) {
       k.held = true;
       ++held_keys_;
       ++held;
@@ -159,7 +171,7 @@ ErpOutcome Poster::attempt(Work& w) {
   // Never post what the ledger holds. An invalid event taken as held at intake
   // can sit behind earlier events of its business key when load() rebuilds the
   // queues, so it can reach the head here; it then blocks its key instead.
-  if (w.record.held) return ErpOutcome::rejected(w.record.held_reason);
+  if (w.record.held && !held_by_old_snapshot_rule(w.record)) return ErpOutcome::rejected(w.record.held_reason);
   if (Status s = form_group(w); !s.ok()) return ErpOutcome::retry("reading the ledger: " + s.to_string(), false);
 
   v1::Event net = w.record.event;  // the head, or the net of its group

@@ -56,7 +56,7 @@ HttpResponse metrics(RelayContext& ctx) {
   metric(o, "stockbridge_relay_erp_throttled_total", "counter", "ERP answers asking us to slow down.", d(ps.throttled));
   metric(o, "stockbridge_relay_erp_lookups_total", "counter", "Lookups by external id before posting again.", d(ps.lookups));
   metric(o, "stockbridge_relay_erp_found_by_lookup_total", "counter", "Records found by lookup (duplicates avoided).", d(ps.found_by_lookup));
-  metric(o, "stockbridge_relay_erp_coalesced_events_total", "counter", "Stock adjustments posted inside a net adjustment (or netted to zero).", d(ps.coalesced_events));
+  metric(o, "stockbridge_relay_erp_coalesced_events_total", "counter", "Stock adjustments posted inside a net adjustment of several.", d(ps.coalesced_events));
   metric(o, "stockbridge_relay_erp_calls_saved_total", "counter", "ERP creates not made because stock adjustments were coalesced.", d(ps.calls_saved));
   metric(o, "stockbridge_relay_erp_concurrency_limit", "gauge", "Current ERP concurrency limit.", d(ps.concurrency_limit));
   metric(o, "stockbridge_relay_erp_in_progress", "gauge", "ERP requests in progress.", d(ps.in_progress));

@@ -82,7 +82,12 @@ Result<Conversion> convert(const ItemUnits& units, const std::string& sku, const
                            const std::string& to_name, double to_rate) {
   Conversion c;
   if (!units.known()) {
-    c.quantity = quantity;  // the ERP keeps no units for this item: one is one
+    // The ERP keeps no units for this item: one is one, for a quantity in
+    // eaches (or not said). A case or any other unit cannot be converted.
+    if (!from_code.empty() && !same_text(from_code, "EA") && !same_text(from_code, "EACH"))
+      return Status::InvalidArgument("unit " + from_code + " of item " + sku +
+                                     " cannot be converted: the ERP has no units for the item (UOM_NOT_CONVERTIBLE)");
+    c.quantity = quantity;
     return c;
   }
   const ErpUnit* from = from_code.empty() ? units.stock() : units.find(from_code);
@@ -96,7 +101,8 @@ Result<Conversion> convert(const ItemUnits& units, const std::string& sku, const
   const double exact = static_cast<double>(quantity) * from->rate / target_rate;
   const double whole = std::round(exact);
   const std::string to = to_name.empty() ? (units.base() ? units.base()->name : "base units") : to_name;
-  if (std::fabs(exact - whole) > 1e-9) {
+  // Relative: rates such as 1/12 are stored rounded, so 12 x 0.0833333 is one case.
+  if (std::fabs(exact - whole) > 1e-6 * std::max(1.0, std::fabs(exact))) {
     return Status::InvalidArgument(std::to_string(quantity) + " " + label(*from) + " of " + sku + " is " +
                                    number_text(exact) + " " + to + ", not a whole number (UOM_NOT_CONVERTIBLE)");
   }

@@ -79,6 +79,10 @@ std::optional<Config> load_program_config(int argc, char** argv, const ProgramIn
     std::fprintf(stderr, "%s: %s\n", info.name.c_str(), config.status().message().c_str());
     return *exit_code = 2, std::nullopt;
   }
+  if (print_effective) {  // shows the settings even when a check below would fail
+    std::fputs(config->effective().c_str(), stdout);
+    return *exit_code = 0, std::nullopt;
+  }
   if (info.check) {
     if (Status s = info.check(*config); !s.ok()) {
       std::fprintf(stderr, "%s: config: %s\n", info.name.c_str(), s.message().c_str());
@@ -87,10 +91,6 @@ std::optional<Config> load_program_config(int argc, char** argv, const ProgramIn
   }
   if (check) {
     std::printf("%s: configuration OK%s%s\n", info.name.c_str(), path.empty() ? "" : " (", path.empty() ? "" : (path + ")").c_str());
-    return *exit_code = 0, std::nullopt;
-  }
-  if (print_effective) {
-    std::fputs(config->effective().c_str(), stdout);
     return *exit_code = 0, std::nullopt;
   }
   *exit_code = 0;

@@ -340,3 +340,69 @@ TEST(ErpFeed, AReleaseCarriesTheOrdersShipToAddress) {
   }
   CHECK_TRUE(seen);
 }
+
+namespace {
+
+// Passes requests on and keeps the SuiteQL queries, to see what the feed asks.
+class RecordingHttp final : public HttpClient {
+ public:
+  explicit RecordingHttp(HttpClient& inner) : inner_(inner) {}
+  Result<HttpResponse> send(const ClientRequest& r) override {
+    if (r.url.find("/query/v1/suiteql") != std::string::npos) {
+      Result<Json> q = Json::parse(r.body);
+      if (q.ok()) queries.push_back(q->get_string("q"));
+    }
+    return inner_.send(r);
+  }
+  std::vector<std::string> queries;
+
+ private:
+  HttpClient& inner_;
+};
+
+}  // namespace
+
+// Each poll reads from two minutes behind its cursor, so a row committed late
+// with an earlier stamp is still read.
+TEST(ErpFeed, APollReadsFromTheOverlapBehindItsCursor) {
+  CHECK_TRUE(feed->poll().ok());
+  const std::string cursor = feed->stats().cursors["item"];
+  CHECK_FALSE(cursor.empty());
+  RecordingHttp recording(*http);
+  feed.reset();
+  ErpFeedOptions o;
+  o.timeout = Millis(5000);
+  o.site_locations = {{"1", "site-1"}, {"2", "site-2"}};
+  o.overlap = Millis(120'000);
+  feed = std::move(ErpFeed::open(recording, sim->url(), nullptr, *outbox, *store, *committer, clock, o).value());
+  CHECK_TRUE(feed->poll().ok());
+  int64_t at = 0;
+  CHECK_TRUE(parse_iso8601(cursor + "Z", &at));
+  const std::string expected = "TO_TIMESTAMP('" + format_iso8601(at - 120'000).substr(0, 19) + "'";
+  bool seen = false;
+  for (const std::string& q : recording.queries)
+    seen = seen || (q.find("FROM item") != std::string::npos && q.find(expected) != std::string::npos);
+  CHECK_TEXT(seen, (expected + " not in: " + (recording.queries.empty() ? "" : recording.queries.front())).c_str());
+}
+
+// A waiting row whose reason becomes one waiting cannot cure stops waiting.
+TEST(ErpFeed, AWaitingRowThatNoLongerNeedsToWaitLeavesTheWaitingList) {
+  admin("/_sim/seed", R"({"shipItems":[{"id":"9101","itemid":"Courier Y","carrier":"","serviceCode":""}],
+    "salesOrders":[{"externalId":"SO-DONE","location":"1","shipMethod":"9101","custbody_released_to_wms":true,
+                    "lines":[{"line":1,"item":"1001","quantity":2,"location":"1"}]}]})");
+  CHECK_TRUE(feed->poll().ok());
+  const std::string so = id_of("salesOrder", "SO-DONE");
+  const uint64_t waiting = feed->stats().waiting_total;
+  // Fulfilled in the ERP meanwhile (no open lines), the ship item still without a carrier code.
+  admin("/_sim/seed", R"({"shipItems":[{"id":"9101","itemid":"Courier Y","carrier":"UPS","serviceCode":"STD"}]})");
+  ClientRequest f;
+  f.method = "POST";
+  f.url = sim->url() + "/services/rest/record/v1/salesOrder/" + so + "/!transform/itemFulfillment";
+  f.body = R"({"item":{"items":[{"orderLine":1,"quantity":2}]}})";
+  Result<HttpResponse> done = http->send(f);
+  CHECK_TRUE(done.ok());
+  LONGS_EQUAL_TEXT(204, done->status, done->body.c_str());
+  CHECK_TRUE(feed->poll().ok());
+  for (const auto& w : feed->stats().waiting) CHECK_TRUE(w.id != so);
+  LONGS_EQUAL(waiting - 1, feed->stats().waiting_total);
+}

@@ -512,3 +512,28 @@ TEST(Poster, WithNoBacklogEachAdjustmentPostsAloneAsItComes) {
   LONGS_EQUAL(0, erp.nets().size());
   LONGS_EQUAL(3, erp.record_count());
 }
+
+// A snapshot an older relay held ("not posted") is no longer held: it goes
+// on (to the snapshot keeper) and the snapshots behind it follow.
+TEST(Poster, ASnapshotHeldByAnOlderVersionNoLongerBlocksItsKey) {
+  auto snapshot = [](uint64_t seq, const std::string& id) {
+    v1::Event e;
+    e.set_event_id(id);
+    e.set_site_id("site-a");
+    e.set_seq(seq);
+    e.set_business_key("snapshot:WH1");
+    e.mutable_inventory_snapshot()->set_warehouse("WH1");
+    e.mutable_inventory_snapshot()->set_taken_at_ms(static_cast<int64_t>(seq));
+    return e;
+  };
+  IntakeResult r = take("site-a", {snapshot(1, "snap-1"), snapshot(2, "snap-2")});
+  CHECK(ledger->mark_held(r.fresh[0].ledger_seq, "snap-1",
+                          "InventorySnapshot events are for reconciliation and are not posted; held until the "
+                          "reconciliation reads them")
+            .ok());
+  start_poster(fast_options(2));
+  CHECK(posted_count_reaches(2));
+  STRCMP_EQUAL("posted", state("snap-1").c_str());
+  STRCMP_EQUAL("posted", state("snap-2").c_str());
+  UNSIGNED_LONGS_EQUAL(0, ledger->stats().held);
+}

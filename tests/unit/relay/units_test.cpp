@@ -88,3 +88,20 @@ TEST(Units, NegativeQuantitiesConvertToo) {
   CHECK(c.ok());
   LONGLONGS_EQUAL(-24, c->quantity);
 }
+
+TEST(Units, ACaseOfAnItemWithoutUnitsIsHeldNotTakenAsOne) {
+  Result<Conversion> c = convert(ItemUnits{}, "SERVICE-1", "CS", 2, "", 1);
+  CHECK(!c.ok());
+  STRCMP_CONTAINS("UOM_NOT_CONVERTIBLE", c.status().message().c_str());
+  CHECK(convert(ItemUnits{}, "SERVICE-1", "each", 2, "", 1).ok());
+}
+
+TEST(Units, RatesStoredRoundedStillMakeWholeUnits) {
+  // The base unit is a case; an each is 1/12 of it, as the ERP stores it rounded.
+  Result<Json> j = Json::parse(R"({"units":{"items":[{"id":"1","unitName":"Case","abbreviation":"CS","conversionRate":1},)"
+                               R"({"id":"2","unitName":"Each","abbreviation":"EA","conversionRate":0.0833333}]}})");
+  CHECK(j.ok());
+  Result<Conversion> c = convert(parse_item_units(*j), "WIDGET", "EA", 12, "Case", 1);
+  CHECK_TEXT(c.ok(), c.status().to_string().c_str());
+  LONGLONGS_EQUAL(1, c->quantity);
+}
