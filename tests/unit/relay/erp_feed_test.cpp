@@ -86,6 +86,15 @@ TEST_GROUP(ErpFeed) {
       if (c.body_case() == kind) out.push_back(c);
     return out;
   }
+  // A released order whose ship method (a new ship item) has no carrier code yet; polled once. Its id.
+  std::string seed_order_waiting_for_carrier(const std::string& ship_item, const std::string& order) {
+    admin("/_sim/seed", R"({"shipItems":[{"id":")" + ship_item + R"(","itemid":"Courier )" + ship_item +
+                            R"(","carrier":"","serviceCode":""}],"salesOrders":[{"externalId":")" + order +
+                            R"(","location":"1","shipMethod":")" + ship_item + R"(","custbody_released_to_wms":true,
+                            "lines":[{"line":1,"item":"1001","quantity":2,"location":"1"}]}]})");
+    CHECK_TRUE(feed->poll().ok());
+    return id_of("salesOrder", order);
+  }
   std::string id_of(const std::string& type, const std::string& external_id) {
     for (const auto& r : sim->store().ledger(type, ""))
       if (r.external_id == external_id) return r.id;
@@ -256,11 +265,7 @@ TEST(ErpFeed, QuantitiesGoDownInTheItemsStockUnit) {
 // A row passed over for a reason that clears without the record changing
 // waits, is read again by id on later polls, and goes out once it can.
 TEST(ErpFeed, AnOrderWaitingForItsShipMethodsCarrierCodeGoesOutOnceTheShipItemHasOne) {
-  admin("/_sim/seed", R"({"shipItems":[{"id":"9100","itemid":"Courier X","carrier":"","serviceCode":""}],
-    "salesOrders":[{"externalId":"SO-WAIT","location":"1","shipMethod":"9100","custbody_released_to_wms":true,
-                    "lines":[{"line":1,"item":"1001","quantity":2,"location":"1"}]}]})");
-  CHECK_TRUE(feed->poll().ok());
-  const std::string so = id_of("salesOrder", "SO-WAIT");
+  const std::string so = seed_order_waiting_for_carrier("9100", "SO-WAIT");
   auto released = [&] {
     for (const v1::Command& c : commands("site-1", v1::Command::kSalesOrderRelease))
       if (c.sales_order_release().erp_order_id() == so) return true;
@@ -278,7 +283,7 @@ TEST(ErpFeed, AnOrderWaitingForItsShipMethodsCarrierCodeGoesOutOnceTheShipItemHa
   CHECK_FALSE(released());
 
   // The ship item gets its carrier code; the order itself does not change.
-  admin("/_sim/seed", R"({"shipItems":[{"id":"9100","itemid":"Courier X","carrier":"DPD","serviceCode":"DPDNEXT"}]})");
+  admin("/_sim/seed", R"({"shipItems":[{"id":"9100","itemid":"Courier 9100","carrier":"DPD","serviceCode":"DPDNEXT"}]})");
   CHECK_TRUE(feed->poll().ok());
   CHECK_TRUE(released());
   for (const auto& w : feed->stats().waiting) CHECK_TRUE(w.id != so);
@@ -387,14 +392,10 @@ TEST(ErpFeed, APollReadsFromTheOverlapBehindItsCursor) {
 
 // A waiting row whose reason becomes one waiting cannot cure stops waiting.
 TEST(ErpFeed, AWaitingRowThatNoLongerNeedsToWaitLeavesTheWaitingList) {
-  admin("/_sim/seed", R"({"shipItems":[{"id":"9101","itemid":"Courier Y","carrier":"","serviceCode":""}],
-    "salesOrders":[{"externalId":"SO-DONE","location":"1","shipMethod":"9101","custbody_released_to_wms":true,
-                    "lines":[{"line":1,"item":"1001","quantity":2,"location":"1"}]}]})");
-  CHECK_TRUE(feed->poll().ok());
-  const std::string so = id_of("salesOrder", "SO-DONE");
+  const std::string so = seed_order_waiting_for_carrier("9101", "SO-DONE");
   const uint64_t waiting = feed->stats().waiting_total;
   // Fulfilled in the ERP meanwhile (no open lines), the ship item still without a carrier code.
-  admin("/_sim/seed", R"({"shipItems":[{"id":"9101","itemid":"Courier Y","carrier":"UPS","serviceCode":"STD"}]})");
+  admin("/_sim/seed", R"({"shipItems":[{"id":"9101","itemid":"Courier 9101","carrier":"UPS","serviceCode":"STD"}]})");
   ClientRequest f;
   f.method = "POST";
   f.url = sim->url() + "/services/rest/record/v1/salesOrder/" + so + "/!transform/itemFulfillment";

@@ -49,6 +49,22 @@ v1::Event shipment(const std::string& id, const std::string& erp_order, std::vec
   return e;
 }
 
+// A goods receipt of `qty` on line 1 (SKU-0001) of purchase order `po_id`.
+v1::Event goods_receipt(const std::string& id, const std::string& po_id, int64_t qty) {
+  v1::Event e;
+  e.set_event_id(id);
+  e.set_site_id("site-1");
+  v1::GoodsReceipt* g = e.mutable_goods_receipt();
+  g->set_erp_po_id(po_id);
+  g->set_po_reference("PO-1");
+  g->set_warehouse("WH1");
+  v1::ReceiptLine* l = g->add_lines();
+  l->set_line_ref("1");
+  l->set_sku("SKU-0001");
+  l->set_received_quantity(qty);
+  return e;
+}
+
 constexpr char kOrders[] = R"({
  "salesOrders":[{"externalId":"SO-1001","location":"6","shipMethod":"9001","custbody_released_to_wms":true,
    "lines":[{"line":1,"item":"1001","quantity":10,"location":"6"},{"line":2,"item":"1002","quantity":4,"location":"6"}]}],
@@ -157,17 +173,7 @@ TEST(NetSuiteOrders, WhatDoesNotFitTheOrderIsHeldNeverPosted) {
 }
 
 TEST(NetSuiteOrders, AGoodsReceiptBecomesAnItemReceiptOnThePurchaseOrder) {
-  v1::Event e;
-  e.set_event_id("receipt-1");
-  e.set_site_id("site-1");
-  v1::GoodsReceipt* g = e.mutable_goods_receipt();
-  g->set_erp_po_id(po);
-  g->set_po_reference("PO-1");
-  g->set_warehouse("WH1");
-  v1::ReceiptLine* l = g->add_lines();
-  l->set_line_ref("1");
-  l->set_sku("SKU-0001");
-  l->set_received_quantity(3);
+  v1::Event e = goods_receipt("receipt-1", po, 3);
   ErpOutcome r = connector->post(e);
   CHECK_TEXT(r.kind == ErpOutcome::Kind::kPosted, r.reason.c_str());
   auto receipts = sim->store().ledger("itemReceipt", "");
@@ -309,20 +315,7 @@ TEST(NetSuiteOrders, ARefusedFulfilmentLeavesNothingInTheShippedLedgerAndARetryD
 // Over-receipt: beyond the PO line is held as OVER_RECEIPT unless within the
 // allowance the relay is told the account has (and then the ERP takes it).
 TEST(NetSuiteOrders, AnOverReceiptIsHeldUnlessWithinTheAccountsAllowance) {
-  auto receipt = [&](const std::string& id, int64_t qty) {
-    v1::Event e;
-    e.set_event_id(id);
-    e.set_site_id("site-1");
-    v1::GoodsReceipt* g = e.mutable_goods_receipt();
-    g->set_erp_po_id(po);
-    g->set_po_reference("PO-1");
-    g->set_warehouse("WH1");
-    v1::ReceiptLine* l = g->add_lines();
-    l->set_line_ref("1");
-    l->set_sku("SKU-0001");
-    l->set_received_quantity(qty);
-    return e;
-  };
+  auto receipt = [&](const std::string& id, int64_t qty) { return goods_receipt(id, po, qty); };
   // PO-1 line 1 is for 5. Without an allowance 6 is held, nothing posted.
   ErpOutcome held = connector->post(receipt("over-1", 6));
   CHECK(held.kind == ErpOutcome::Kind::kRejected);
