@@ -142,5 +142,7 @@ class FakeHttpClient : public HttpClient {
 // Percent-encoding helpers (RFC 3986 unreserved set kept as is).
 std::string url_encode(std::string_view s);
 std::string url_decode(std::string_view s);
+// A query string component: as url_decode, with '+' standing for a space (HTML forms).
+std::string decode_query_component(std::string_view s);
 
 }  // namespace sb

@@ -27,31 +27,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Percent-decoding; `plus_is_space` for query components (form encoding).
-std::string decode(std::string_view s, bool plus_is_space) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    int hi, lo;
-    if (s[i] == '%' && i + 2 < s.size() && (hi = hex_value(s[i + 1])) >= 0 && (lo = hex_value(s[i + 2])) >= 0) {
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else if (plus_is_space && s[i] == '+') {
-      out += ' ';
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 // The parts of an absolute URL that the signature covers.
 struct SignedUrl {
   std::string base_uri;  // scheme://host[:port]/path, normalised (RFC 5849 §3.4.1.2)
@@ -96,8 +71,8 @@ Status split_url(std::string_view url, SignedUrl* out) {
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
     if (pair.empty()) continue;
     const size_t eq = pair.find('=');
-    out->query.emplace_back(decode(pair.substr(0, eq), true),
-                            eq == std::string_view::npos ? "" : decode(pair.substr(eq + 1), true));
+    out->query.emplace_back(decode_query_component(pair.substr(0, eq)),
+                            eq == std::string_view::npos ? "" : decode_query_component(pair.substr(eq + 1)));
   }
   return Status::Ok();
 }
@@ -238,7 +213,7 @@ Result<OAuth1Header> parse_oauth1_header(std::string_view text) {
       header.realm = std::string(value);
       continue;
     }
-    if (!header.params.emplace(name, decode(value, false)).second) return bad(name + " appears twice");
+    if (!header.params.emplace(name, url_decode(value)).second) return bad(name + " appears twice");
   }
   return header;
 }

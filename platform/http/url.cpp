@@ -20,14 +20,6 @@ bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
-// Query strings follow HTML forms, where '+' stands for a space; paths do not.
-std::string decode_query_component(std::string_view s) {
-  std::string plus_as_space(s);
-  for (char& c : plus_as_space) {
-    if (c == '+') c = ' ';
-  }
-  return url_decode(plus_as_space);
-}
 
 }  // namespace
 
@@ -52,6 +44,15 @@ std::string url_encode(std::string_view s) {
     }
   }
   return out;
+}
+
+// Query strings follow HTML forms, where '+' stands for a space; paths do not.
+std::string decode_query_component(std::string_view s) {
+  std::string plus_as_space(s);
+  for (char& c : plus_as_space) {
+    if (c == '+') c = ' ';
+  }
+  return url_decode(plus_as_space);
 }
 
 std::string url_decode(std::string_view s) {

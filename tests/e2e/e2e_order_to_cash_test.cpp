@@ -26,6 +26,16 @@ constexpr char kErpSeed[] = R"({
  "purchaseOrders":[{"externalId":"PO-7001","location":"1","lines":[{"line":1,"item":"1005","quantity":12}]}],
  "returnAuthorizations":[{"externalId":"RMA-7001","location":"1","lines":[{"line":1,"item":"1006","quantity":2,"rate":9.5}]}]})";
 
+// Seeds the ERP simulator (POST /_sim/seed); the test stops if it refuses.
+void seed_erp(Stack& stack, const std::string& body) {
+  ClientRequest seed;
+  seed.method = "POST";
+  seed.url = stack.erp_url() + "/_sim/seed";
+  seed.body = body;
+  Result<HttpResponse> seeded = stack.http().send(seed);
+  CHECK_TRUE_TEXT(seeded.ok() && seeded->status == 200, seeded.ok() ? seeded->body.c_str() : "no answer");
+}
+
 // Internal ids of the ERP's records of a type, by external id.
 std::map<std::string, std::string> erp_ids(Stack& stack, const std::string& type) {
   std::map<std::string, std::string> out;
@@ -51,12 +61,7 @@ TEST(OrderToCash, PartialShipmentsReceiptsAndAReturnReachTheErpAsTheyHappened) {
   Stack stack(o);
   Status s = stack.start();
   CHECK_TRUE_TEXT(s.ok(), s.to_string().c_str());
-  ClientRequest seed;
-  seed.method = "POST";
-  seed.url = stack.erp_url() + "/_sim/seed";
-  seed.body = kErpSeed;
-  Result<HttpResponse> seeded = stack.http().send(seed);
-  CHECK_TRUE(seeded.ok() && seeded->status == 200);
+  seed_erp(stack, kErpSeed);
   const std::string so = erp_ids(stack, "salesOrder")["SO-7001"];
   const std::string po = erp_ids(stack, "purchaseOrder")["PO-7001"];
   const std::string rma = erp_ids(stack, "returnAuthorization")["RMA-7001"];
@@ -161,18 +166,13 @@ TEST(OrderToCash, AnOrderReleasedInTheErpComesBackAsItsFulfilments) {
   Status s = stack.start();
   CHECK_TRUE_TEXT(s.ok(), s.to_string().c_str());
   CHECK_TRUE(stack.clarus_post("/_sim/warehouse", R"({"partial_dispatch_rate":1,"under_receipt_rate":0,"over_receipt_rate":0})").ok());
-  ClientRequest seed;
-  seed.method = "POST";
-  seed.url = stack.erp_url() + "/_sim/seed";
   // CASE-SKU: the ERP counts its stock in cases of 12 and buys it by the each.
-  seed.body = R"({"items":[{"id":"2001","itemid":"CASE-SKU","externalId":"CASE-SKU","stockUnit":"Case of 12",
+  seed_erp(stack, R"({"items":[{"id":"2001","itemid":"CASE-SKU","externalId":"CASE-SKU","stockUnit":"Case of 12",
                    "units":[{"name":"Each","rate":1},{"name":"Case of 12","rate":12}]}],
      "salesOrders":[{"externalId":"SO-8001","location":"1","shipMethod":"9002","custbody_released_to_wms":true,
      "shippingAddress":{"addressee":"Acme Ltd","addr1":"1 Quay St","city":"Bristol","zip":"BS1 4DJ","country":"GB"},
      "lines":[{"line":1,"item":"1007","quantity":5,"location":"1"},{"line":2,"item":"1008","quantity":2,"location":"1"}]}],
-     "purchaseOrders":[{"externalId":"PO-8001","location":"1","lines":[{"line":1,"item":"2001","quantity":120}]}]})";
-  Result<HttpResponse> seeded = stack.http().send(seed);
-  CHECK_TRUE(seeded.ok() && seeded->status == 200);
+     "purchaseOrders":[{"externalId":"PO-8001","location":"1","lines":[{"line":1,"item":"2001","quantity":120}]}]})");
   const std::string so = erp_ids(stack, "salesOrder")["SO-8001"];
 
   // The goods out appears in Clarus with the ERP's lines and carrier.
@@ -262,10 +262,7 @@ TEST(OrderToCash, UnderErpFaultsAndAgentKillsTheErpHoldsExactlyWhatHappened) {
   Status s = stack.start();
   CHECK_TRUE_TEXT(s.ok(), s.to_string().c_str());
   CHECK_TRUE(stack.clarus_post("/_sim/warehouse", R"({"partial_dispatch_rate":0.7,"under_receipt_rate":0,"over_receipt_rate":0})").ok());
-  ClientRequest seed;
-  seed.method = "POST";
-  seed.url = stack.erp_url() + "/_sim/seed";
-  seed.body = R"({"salesOrders":[
+  seed_erp(stack, R"({"salesOrders":[
      {"externalId":"SO-9001","location":"1","shipMethod":"9001","custbody_released_to_wms":true,
       "lines":[{"line":1,"item":"1009","quantity":4,"location":"1"},{"line":2,"item":"1010","quantity":3,"location":"1"}]},
      {"externalId":"SO-9002","location":"1","shipMethod":"9002","custbody_released_to_wms":true,
@@ -273,9 +270,7 @@ TEST(OrderToCash, UnderErpFaultsAndAgentKillsTheErpHoldsExactlyWhatHappened) {
      {"externalId":"SO-9003","location":"1","shipMethod":"9001","custbody_released_to_wms":true,
       "lines":[{"line":1,"item":"1012","quantity":2,"location":"1"},{"line":2,"item":"1013","quantity":2,"location":"1"}]}],
    "purchaseOrders":[{"externalId":"PO-9001","location":"1","lines":[{"line":1,"item":"1014","quantity":8}]}],
-   "returnAuthorizations":[{"externalId":"RMA-9001","location":"1","lines":[{"line":1,"item":"1015","quantity":1,"rate":20}]}]})";
-  Result<HttpResponse> seeded = stack.http().send(seed);
-  CHECK_TRUE(seeded.ok() && seeded->status == 200);
+   "returnAuthorizations":[{"externalId":"RMA-9001","location":"1","lines":[{"line":1,"item":"1015","quantity":1,"rate":20}]}]})");
   CHECK_TRUE(stack.set_erp_faults(R"({"seed":11,"p_error_500":0.1,"p_throttle_429":0.1,"p_timeout_after_create":0.25,"hang_ms":1500})").ok());
 
   // Released and worked, with the agent killed twice along the way.
