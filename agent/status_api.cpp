@@ -89,8 +89,12 @@ Json agent_status(AgentContext& ctx) {
     Json r = Json::object();
     r.set("event_id", Json::string(o.event_id()));
     r.set("seq", num(o.seq()));
-    r.set("outcome", Json::string(o.kind() == v1::EventOutcome::POSTED ? "posted" : "held"));
+    r.set("outcome", Json::string(o.kind() == v1::EventOutcome::POSTED      ? "posted"
+                                  : o.kind() == v1::EventOutcome::DISCARDED ? "discarded"
+                                                                            : "held"));
     if (!o.erp_id().empty()) r.set("erp_id", Json::string(o.erp_id()));
+    if (!o.exception_class().empty()) r.set("exception_class", Json::string(o.exception_class()));
+    if (!o.exception_id().empty()) r.set("exception_id", Json::string(o.exception_id()));
     if (!o.reason().empty()) r.set("reason", Json::string(o.reason()));
     r.set("at", time_or_null(o.at_ms()));
     recent.push(std::move(r));

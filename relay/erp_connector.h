@@ -25,14 +25,19 @@ struct ErpOutcome {
   bool ambiguous = false;  // kRetry: the ERP may have created the record
   bool throttled = false;  // kRetry: the ERP said "too many requests"
   Millis retry_after{0};   // kRetry: the ERP's Retry-After, if it gave one
+  std::string cls;         // kRejected: the exception class (proto/stockbridge/v1/exceptions.h)
 
-  static ErpOutcome posted(std::string id) { return {Kind::kPosted, std::move(id), "", false, false, Millis(0)}; }
-  static ErpOutcome rejected(std::string why) { return {Kind::kRejected, "", std::move(why), false, false, Millis(0)}; }
-  static ErpOutcome retry(std::string why, bool ambiguous) {
-    return {Kind::kRetry, "", std::move(why), ambiguous, false, Millis(0)};
+  static ErpOutcome posted(std::string id) { return {Kind::kPosted, std::move(id), "", false, false, Millis(0), ""}; }
+  static ErpOutcome rejected(std::string why, std::string cls = "ERP_REJECTED") {
+    return {Kind::kRejected, "", std::move(why), false, false, Millis(0), std::move(cls)};
   }
-  static ErpOutcome throttle(std::string why, Millis after) { return {Kind::kRetry, "", std::move(why), false, true, after}; }
-  static ErpOutcome not_found() { return {Kind::kNotFound, "", "", false, false, Millis(0)}; }
+  static ErpOutcome retry(std::string why, bool ambiguous) {
+    return {Kind::kRetry, "", std::move(why), ambiguous, false, Millis(0), ""};
+  }
+  static ErpOutcome throttle(std::string why, Millis after) {
+    return {Kind::kRetry, "", std::move(why), false, true, after, ""};
+  }
+  static ErpOutcome not_found() { return {Kind::kNotFound, "", "", false, false, Millis(0), ""}; }
 };
 
 class ErpConnector {
@@ -53,6 +58,9 @@ class ErpConnector {
   // kNotFound if it surely does not, kRetry if it cannot tell now.
   virtual ErpOutcome find(const v1::Event& event) = 0;
   virtual std::string name() const = 0;
+  // Master data (items, units, ship items) may have changed in the ERP: forget
+  // what is cached, so the next post reads it afresh (before re-validating held work).
+  virtual void refresh_master_data() {}
 };
 
 }  // namespace sb::relay

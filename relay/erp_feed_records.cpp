@@ -89,6 +89,7 @@ Status ErpFeed::on_item(const Json& row) {
   v1::Command c = item_command(id, text(row, kStampColumn), text(row, "itemid"), text(row, "isinactive") != "T",
                                item.ok() ? &*item : nullptr);
   for (const std::string& site : all_sites()) SB_RETURN_IF_ERROR(queue(site, c, "item_upsert", true));
+  if (options_.on_master_data) options_.on_master_data("item " + text(row, "itemid") + " changed in the ERP");
   return Status::Ok();
 }
 
@@ -108,6 +109,7 @@ Status ErpFeed::on_ship_item(const Json& row) {
   }
   c.set_business_key("carrier:" + u->carrier() + ":" + u->service());
   for (const std::string& site : all_sites()) SB_RETURN_IF_ERROR(queue(site, c, "carrier_upsert", true));
+  if (options_.on_master_data) options_.on_master_data("ship item " + u->carrier() + "/" + u->service() + " changed in the ERP");
   return Status::Ok();
 }
 

@@ -8,6 +8,7 @@ namespace {
 constexpr char kNextSeq[] = "next_seq";
 constexpr char kPosted[] = "posted";
 constexpr char kTaken[] = "taken";
+constexpr char kDiscarded[] = "discarded";
 constexpr size_t kMaxIdLength = 200;
 
 Result<uint64_t> get_u64(ReadTxn& txn, TableId t, std::string_view key, uint64_t fallback = 0) {
@@ -89,6 +90,8 @@ Status Ledger::init() {
   Result<uint64_t> held = (*txn)->count(held_);
   Result<uint64_t> posted = get_u64(**txn, meta_, kPosted);
   Result<uint64_t> taken = get_u64(**txn, meta_, kTaken);
+  Result<uint64_t> discarded = get_u64(**txn, meta_, kDiscarded);
+  if (!discarded.ok()) return discarded.status();
   if (!pending.ok()) return pending.status();
   if (!held.ok()) return held.status();
   if (!posted.ok()) return posted.status();
@@ -97,6 +100,7 @@ Status Ledger::init() {
   held_count_ = *held;
   posted_ = *posted;
   taken_ = *taken;
+  discarded_ = *discarded;
   log::info("ledger", "opened", {{"pending", *pending}, {"held", *held}, {"posted", *posted}});
   return Status::Ok();
 }
@@ -212,7 +216,7 @@ Status Ledger::mark_posted(uint64_t ledger_seq, const std::string& event_id, con
   return mark_posted({{ledger_seq, event_id}}, erp_id);
 }
 
-Status Ledger::mark_posted(const std::vector<Posted>& events, const std::string& erp_id) {
+Status Ledger::mark_posted(const std::vector<Posted>& events, const std::string& erp_id, const AlsoInTxn& also) {
   uint64_t now_posted = 0, now_unheld = 0;  // what this commit changed: an earlier call's work must not count twice
   return committer_.run(
       [&](WriteTxn& txn) -> Status {
@@ -239,7 +243,8 @@ Status Ledger::mark_posted(const std::vector<Posted>& events, const std::string&
           ++now_posted;
         }
         if (now_posted == 0) return Status::Ok();
-        return txn.put(meta_, kPosted, encode_u64_key(*posted + now_posted));
+        SB_RETURN_IF_ERROR(txn.put(meta_, kPosted, encode_u64_key(*posted + now_posted)));
+        return also ? also(txn) : Status::Ok();
       },
       [&] {
         pending_ -= now_posted;
@@ -248,7 +253,8 @@ Status Ledger::mark_posted(const std::vector<Posted>& events, const std::string&
       });
 }
 
-Status Ledger::mark_held(uint64_t ledger_seq, const std::string& event_id, const std::string& reason) {
+Status Ledger::mark_held(uint64_t ledger_seq, const std::string& event_id, const std::string& reason,
+                         const AlsoInTxn& also) {
   bool fresh = false;
   return committer_.run(
       [&](WriteTxn& txn) -> Status {
@@ -258,11 +264,82 @@ Status Ledger::mark_held(uint64_t ledger_seq, const std::string& event_id, const
         if (!h.ok() && h.code() != Code::kNotFound) return h;
         fresh = !h.ok();
         SB_RETURN_IF_ERROR(txn.put(held_, key, reason));
-        return txn.put(ids_, event_id, id_value('H', ledger_seq));
+        SB_RETURN_IF_ERROR(txn.put(ids_, event_id, id_value('H', ledger_seq)));
+        return also ? also(txn) : Status::Ok();
       },
       [&] {
         if (fresh) ++held_count_;
       });
+}
+
+// The held event at `key` in `txn`, or why it is not there / not held.
+static Status held_event(WriteTxn& txn, TableId events, TableId held, const std::string& key, uint64_t ledger_seq,
+                         std::string* framed) {
+  Status g = txn.get(events, key, framed);
+  if (g.code() == Code::kNotFound)
+    return Status::NotFound("ledger entry " + std::to_string(ledger_seq) + " is no longer in custody");
+  if (!g.ok()) return g;
+  std::string reason;
+  Status h = txn.get(held, key, &reason);
+  if (h.code() == Code::kNotFound)
+    return Status::FailedPrecondition("ledger entry " + std::to_string(ledger_seq) + " is not held");
+  return h;
+}
+
+Status Ledger::release(uint64_t ledger_seq, const v1::Event* corrected, const AlsoInTxn& also) {
+  return committer_.run(
+      [&](WriteTxn& txn) -> Status {
+        const std::string key = encode_u64_key(ledger_seq);
+        std::string v;
+        SB_RETURN_IF_ERROR(held_event(txn, events_, held_, key, ledger_seq, &v));
+        LedgerRecord rec;
+        if (!unframe(v, &rec)) return Status::Corruption("ledger entry " + std::to_string(ledger_seq) + " does not parse");
+        if (corrected) {
+          if (corrected->event_id() != rec.event.event_id())
+            return Status::InvalidArgument("a correction keeps the event id");
+          SB_RETURN_IF_ERROR(txn.put(events_, key, frame(rec.epoch, corrected->SerializeAsString())));
+        }
+        SB_RETURN_IF_ERROR(txn.del(held_, key));
+        SB_RETURN_IF_ERROR(txn.put(ids_, rec.event.event_id(), id_value('P', ledger_seq)));
+        return also ? also(txn) : Status::Ok();
+      },
+      [&] { --held_count_; });
+}
+
+Status Ledger::discard(uint64_t ledger_seq, const std::string& event_id, const AlsoInTxn& also) {
+  return committer_.run(
+      [&](WriteTxn& txn) -> Status {
+        const std::string key = encode_u64_key(ledger_seq);
+        std::string v;
+        SB_RETURN_IF_ERROR(held_event(txn, events_, held_, key, ledger_seq, &v));
+        Result<uint64_t> discarded = get_u64(txn, meta_, kDiscarded);
+        if (!discarded.ok()) return discarded.status();
+        SB_RETURN_IF_ERROR(txn.del(events_, key));
+        SB_RETURN_IF_ERROR(txn.del(held_, key));
+        (void)txn.del(attempted_, key);
+        SB_RETURN_IF_ERROR(txn.put(ids_, event_id, id_value('X', ledger_seq)));
+        // Forgotten after the retention like a posted id.
+        SB_RETURN_IF_ERROR(
+            txn.put(posted_log_, encode_u64_key(static_cast<uint64_t>(clock_.wall_ms())) + key, event_id));
+        SB_RETURN_IF_ERROR(txn.put(meta_, kDiscarded, encode_u64_key(*discarded + 1)));
+        return also ? also(txn) : Status::Ok();
+      },
+      [&] {
+        --held_count_;
+        --pending_;
+        ++discarded_;
+      });
+}
+
+Result<uint64_t> Ledger::seq_of(const std::string& event_id) {
+  Result<std::unique_ptr<ReadTxn>> txn = store_.read();
+  if (!txn.ok()) return txn.status();
+  std::string v;
+  Status s = (*txn)->get(ids_, event_id, &v);
+  if (s.code() == Code::kNotFound) return uint64_t{0};
+  if (!s.ok()) return s;
+  if (v.size() < 9 || (v[0] != 'P' && v[0] != 'H')) return uint64_t{0};
+  return decode_u64_key(std::string_view(v).substr(1, 8));
 }
 
 Status Ledger::scan_open(const std::function<void(uint64_t, const LedgerRecord&)>& visit) {
@@ -298,6 +375,7 @@ Result<std::string> Ledger::state_of(const std::string& event_id, std::string* e
     case 'P': return std::string("pending");
     case 'H': return std::string("held");
     case 'D': return std::string("posted");
+    case 'X': return std::string("discarded");
   }
   return Status::Corruption("unknown id state for " + event_id);
 }
@@ -317,9 +395,9 @@ Result<uint64_t> Ledger::prune_posted_ids(size_t max) {
       }));
       std::string v;
       for (auto& [key, id] : doomed) {
-        // Only a posted record of this very entry goes; an id taken again since stays.
+        // Only a posted (or discarded) record of this very entry goes; an id taken again since stays.
         Status g = txn.get(ids_, id, &v);
-        if (g.ok() && v.size() >= 9 && v[0] == 'D' && std::string_view(v).substr(1, 8) == std::string_view(key).substr(8, 8)) {
+        if (g.ok() && v.size() >= 9 && (v[0] == 'D' || v[0] == 'X') && std::string_view(v).substr(1, 8) == std::string_view(key).substr(8, 8)) {
           SB_RETURN_IF_ERROR(txn.del(ids_, id));
         } else if (!g.ok() && g.code() != Code::kNotFound) {
           return g;
@@ -369,6 +447,7 @@ LedgerStats Ledger::stats() const {
   s.held = held_count_.load();
   s.posted = posted_.load();
   s.taken = taken_.load();
+  s.discarded = discarded_.load();
   return s;
 }
 

@@ -76,6 +76,7 @@ struct LedgerStats {
   uint64_t pending = 0;  // in custody, not yet posted (held included)
   uint64_t held = 0;
   uint64_t posted = 0;
+  uint64_t discarded = 0;  // held, then discarded by a person
   uint64_t taken = 0;    // ever taken
 };
 
@@ -103,18 +104,32 @@ class Ledger {
   // coalesced group the post stands for; the group is kept, so after a crash
   // the same events form the same record and the lookup by external id finds it.
   Status mark_attempted(uint64_t ledger_seq, const std::vector<uint64_t>& coalesced_with = {});
+  // Work committed with a ledger change (e.g. the exception it raises or
+  // resolves), so both land or neither. May run more than once (a replay).
+  using AlsoInTxn = std::function<Status(WriteTxn&)>;
   Status mark_posted(uint64_t ledger_seq, const std::string& event_id, const std::string& erp_id);
   // Several events posted as one ERP record (a coalesced group), in one commit.
   struct Posted {
     uint64_t ledger_seq;
     std::string event_id;
   };
-  Status mark_posted(const std::vector<Posted>& events, const std::string& erp_id);
-  Status mark_held(uint64_t ledger_seq, const std::string& event_id, const std::string& reason);
+  Status mark_posted(const std::vector<Posted>& events, const std::string& erp_id, const AlsoInTxn& also = nullptr);
+  Status mark_held(uint64_t ledger_seq, const std::string& event_id, const std::string& reason,
+                   const AlsoInTxn& also = nullptr);
+  // A held event is pending again (a retry), with its body replaced by
+  // `corrected` when given (an edit; the event id stays). NotFound when the
+  // event is not in custody, FailedPrecondition when it is not held.
+  Status release(uint64_t ledger_seq, const v1::Event* corrected, const AlsoInTxn& also = nullptr);
+  // A held event leaves custody unposted: a person discarded it. Its id is
+  // remembered as discarded, so a resend is not taken again.
+  Status discard(uint64_t ledger_seq, const std::string& event_id, const AlsoInTxn& also = nullptr);
+  // The ledger seq of an event id in custody (pending or held); 0 when not in custody.
+  Result<uint64_t> seq_of(const std::string& event_id);
 
   // Every event still in custody, in ledger order (start-up of the poster).
   Status scan_open(const std::function<void(uint64_t ledger_seq, const LedgerRecord& record)>& visit);
-  // Looks up an event id: "" when never taken, else "pending", "held" or "posted" (erp_id set when posted).
+  // Looks up an event id: "" when never taken, else "pending", "held", "posted"
+  // (erp_id set) or "discarded".
   Result<std::string> state_of(const std::string& event_id, std::string* erp_id = nullptr);
 
   // Forgets ids of events posted longer ago than dedup_retention. Returns how many.
@@ -135,7 +150,7 @@ class Ledger {
   LedgerOptions options_;
   TableId streams_{}, events_{}, ids_{}, attempted_{}, held_{}, meta_{}, posted_log_{};
   DiskAllowance disk_;
-  std::atomic<uint64_t> pending_{0}, held_count_{0}, posted_{0}, taken_{0};
+  std::atomic<uint64_t> pending_{0}, held_count_{0}, posted_{0}, taken_{0}, discarded_{0};
 };
 
 }  // namespace sb::relay

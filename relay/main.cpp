@@ -1,12 +1,16 @@
 // stockbridge-relay: the composition root. Everything is wired here and only here.
 #include <atomic>
 #include <cstdio>
+#include <iostream>
 #include <thread>
 
 #include "platform/core/log.h"
 #include "platform/core/periodic.h"
 #include "platform/core/program.h"
 #include "platform/mqtt/mqtt_settings.h"
+#include "platform/http/admin_auth.h"
+#include "platform/http/admin_cli.h"
+#include "platform/http/exception_routes.h"
 #include "platform/http/http.h"
 #include "platform/mqtt/transport.h"
 #include "platform/store/disk_allowance.h"
@@ -15,6 +19,7 @@
 #include "relay/downlink.h"
 #include "relay/erp_auth.h"
 #include "relay/erp_feed.h"
+#include "relay/exception_actions.h"
 #include "relay/ledger.h"
 #include "relay/netsuite_connector.h"
 #include "relay/poster.h"
@@ -74,6 +79,7 @@ int run(const Config& cfg) {
   no.default_location = cfg.str("erp.default_location");
   no.over_receipt_percent = static_cast<int>(cfg.integer("erp.over_receipt_percent"));
   (void)parse_location_map(cfg.str("erp.location_map"), &no.location_map);  // validated by the settings table
+  (void)parse_location_map(cfg.str("erp.carrier_aliases"), &no.carrier_aliases);  // validated likewise
   Result<std::unique_ptr<ShippedLedger>> shipped = ShippedLedger::open(**store, committer, clock);
   if (!shipped.ok()) return fail("cannot open the shipped ledger", shipped.status());
   no.shipped = shipped->get();
@@ -100,6 +106,18 @@ int run(const Config& cfg) {
   });
   Uplink uplink(**ledger, poster, *transport, clock, cfg.duration("outcomes.flush_interval"));
   uplink_ptr = &uplink;
+  // Held events are exceptions people act on; their book lives beside the ledger.
+  ExceptionBook::Options xo;
+  xo.retention = cfg.duration("exceptions.retention");
+  Result<std::unique_ptr<ExceptionBook>> book = ExceptionBook::open(**store, committer, clock, "exceptions", xo);
+  if (!book.ok()) return fail("cannot open the exception book", book.status());
+  poster.set_exception_book(book->get());
+  std::shared_ptr<const AdminUsers> users = std::make_shared<AdminUsers>();
+  if (!cfg.str("admin.users_file").empty()) {
+    Result<std::shared_ptr<AdminUsers>> loaded_users = AdminUsers::load(cfg.str("admin.users_file"));
+    if (!loaded_users.ok()) return fail("admin.users_file", loaded_users.status());
+    users = std::move(loaded_users).value();
+  }
   Status loaded = poster.load();
   if (!loaded.ok()) return fail("cannot load the ledger's pending events", loaded);
 
@@ -122,6 +140,7 @@ int run(const Config& cfg) {
   downlink.attach();
 
   // The ERP change feed: what changed in the ERP becomes commands in the outbox.
+  std::atomic<bool> master_changed{false};  // an item or ship item changed: re-validate held events
   std::unique_ptr<ErpFeed> feed;
   if (cfg.flag("feed.enabled")) {
     ErpFeedOptions fo;
@@ -130,6 +149,7 @@ int run(const Config& cfg) {
     fo.timeout = cfg.duration("erp.timeout");
     (void)parse_location_map(cfg.str("feed.site_locations"), &fo.site_locations);  // validated by the settings table
     fo.sites = parse_site_list(cfg.str("feed.sites"));
+    fo.on_master_data = [&master_changed](const std::string&) { master_changed = true; };
     if (fo.site_locations.empty()) log::warn("relay", "feed.enabled but feed.site_locations is empty: no order will be sent to a site");
     Result<std::unique_ptr<ErpFeed>> opened = ErpFeed::open(*erp_http, no.base_url, no.auth, **outbox, **store, committer,
                                                             clock, fo, [&downlink] { downlink.wake(); });
@@ -151,6 +171,7 @@ int run(const Config& cfg) {
   ctx.downlink = &downlink;
   ctx.feed = feed.get();
   ctx.snapshots = &erp;
+  ctx.exceptions = book->get();
   ctx.clock = &clock;
   HttpServerOptions so;
   so.bind_address = cfg.str("http.bind");
@@ -158,9 +179,13 @@ int run(const Config& cfg) {
   so.max_threads = static_cast<int>(cfg.integer("http.threads"));
   so.tls_cert_file = cfg.str("http.tls_cert_file");
   so.tls_key_file = cfg.str("http.tls_key_file");
-  Result<std::unique_ptr<HttpServer>> server = start_http_server(so, make_relay_router(ctx));
+  RelayExceptionActions exception_actions(**ledger, poster);
+  std::shared_ptr<Router> router = make_relay_router(ctx);
+  add_exception_routes(*router, **book, users, exception_actions);
+  Result<std::unique_ptr<HttpServer>> server = start_http_server(so, router);
   if (!server.ok()) return fail("cannot listen on " + so.bind_address + ":" + std::to_string(so.port), server.status());
   if (!no.auth) log::warn("relay", "requests to the ERP carry no Authorization header (erp.auth = none, or bearer with erp.token_file empty)");
+  if (users->empty()) log::warn("relay", "no admin users (admin.users_file): exceptions can be read but nobody can act on them");
   if (ctx.uplink_token.empty()) log::warn("relay", "the HTTPS uplink accepts batches without a token (uplink.token_file is empty)");
 
   // The transport first: if it cannot start, no thread of ours is running yet.
@@ -188,9 +213,26 @@ int run(const Config& cfg) {
     if (c.ok() && *c > 0) log::info("downlink", "forgot ids of commands queued long ago", {{"count", *c}});
     Result<uint64_t> o = (*shipped)->prune(shipped_retention);
     if (o.ok() && *o > 0) log::info("relay", "forgot what was shipped for orders quiet for long", {{"orders", *o}});
+    Result<uint64_t> x = (*book)->prune();
+    if (x.ok() && *x > 0) log::info("relay", "forgot exceptions closed long ago", {{"count", *x}});
+  });
+  // Held events waiting for master data go on once it arrives: at once after the
+  // feed sees an item or ship item change, and on a schedule (a change made
+  // while the feed is off, or an ERP fix the feed does not see).
+  const Millis revalidate_every = cfg.duration("exceptions.revalidate_every");
+  int64_t last_revalidation = clock.mono_ms();
+  Periodic revalidator(Millis(2'000), [&] {
+    if (master_changed.exchange(false)) {
+      poster.revalidate_master_data("master data changed in the ERP");
+      last_revalidation = clock.mono_ms();
+    } else if (clock.mono_ms() - last_revalidation >= revalidate_every.count()) {
+      poster.revalidate_master_data("scheduled re-validation");
+      last_revalidation = clock.mono_ms();
+    }
   });
   int sig = wait_for_shutdown_signal();
   log::info("relay", "stopping", {{"signal", sig}});
+  revalidator.stop();
   pruner.stop();
   (*server)->stop();
   transport->stop();  // no new batches
@@ -206,6 +248,8 @@ int run(const Config& cfg) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (sb::is_admin_command(argc, argv))
+    return sb::run_admin_command(argc, argv, {"stockbridge-relay", 8490}, std::cout, std::cerr, std::cin);
   // --check-config also checks what erp.auth needs (settings present, secret
   // and key files readable and of the right kind), as a start would.
   auto check = [](const sb::Config& cfg) { return sb::relay::erp_auth_from(cfg).status(); };

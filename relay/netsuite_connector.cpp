@@ -76,12 +76,18 @@ ErpOutcome NetSuiteConnector::classify_failure(const Result<HttpResponse>& r, co
   return ErpOutcome::rejected(describe(e));
 }
 
+void NetSuiteConnector::refresh_master_data() {
+  std::lock_guard lock(mu_);
+  items_.clear();
+  ship_methods_.clear();
+}
+
 ErpOutcome NetSuiteConnector::resolve_item(const std::string& sku) {
   {
     std::lock_guard lock(mu_);
     auto it = items_.find(sku);
     if (it != items_.end() && steady_ms() - it->second.read_at_ms < kMasterDataTtlMs) {
-      if (it->second.inactive) return ErpOutcome::rejected("item " + sku + " is inactive in the ERP (INACTIVE_SKU)");
+      if (it->second.inactive) return ErpOutcome::rejected("item " + sku + " is inactive in the ERP (INACTIVE_SKU)", "INACTIVE_SKU");
       return ErpOutcome::posted(it->second.id);
     }
   }
@@ -111,10 +117,10 @@ ErpOutcome NetSuiteConnector::resolve_item(const std::string& sku) {
       std::lock_guard lock(mu_);
       items_[sku] = item;
     }
-    if (item.inactive) return ErpOutcome::rejected("item " + sku + " is inactive in the ERP (INACTIVE_SKU)");
+    if (item.inactive) return ErpOutcome::rejected("item " + sku + " is inactive in the ERP (INACTIVE_SKU)", "INACTIVE_SKU");
     return ErpOutcome::posted(item.id);
   }
-  return ErpOutcome::rejected("SKU " + sku + " is not an item in the ERP (UNKNOWN_SKU)");
+  return ErpOutcome::rejected("SKU " + sku + " is not an item in the ERP (UNKNOWN_SKU)", "UNKNOWN_SKU");
 }
 
 ErpOutcome NetSuiteConnector::item_units(const std::string& sku, ItemUnits* out) {
@@ -182,7 +188,7 @@ ErpOutcome NetSuiteConnector::post(const v1::Event& e) {
     case v1::Event::kReturnReceipt: return unless_already_there(post_return(e));
     case v1::Event::kInventorySnapshot:
       return ErpOutcome::rejected("InventorySnapshot events are for reconciliation and are not posted; held until the reconciliation reads them");
-    default: return ErpOutcome::rejected("the event has no body this connector can post");
+    default: return ErpOutcome::rejected("the event has no body this connector can post", "INVALID_EVENT");
   }
 }
 
@@ -196,7 +202,7 @@ ErpOutcome NetSuiteConnector::post_adjustment(const v1::Event& e, const std::vec
   std::string location = location_for(a.warehouse());
   if (location.empty()) {
     return ErpOutcome::rejected("warehouse " + a.warehouse() +
-                                " has no ERP location in erp.location_map (UNMAPPED_LOCATION)");
+                                " has no ERP location in erp.location_map (UNMAPPED_LOCATION)", "UNMAPPED_LOCATION");
   }
   ItemUnits units;
   ErpOutcome item = item_units(a.sku(), &units);
@@ -204,7 +210,7 @@ ErpOutcome NetSuiteConnector::post_adjustment(const v1::Event& e, const std::vec
   // Posted in the item's base unit, whatever unit the warehouse counted in.
   const ErpUnit* base = units.base();
   Result<Conversion> qty = convert(units, a.sku(), a.unit(), a.quantity_delta(), base ? base->name : "", 1.0);
-  if (!qty.ok()) return ErpOutcome::rejected(qty.status().message());
+  if (!qty.ok()) return ErpOutcome::rejected(qty.status().message(), "UOM_NOT_CONVERTIBLE");
 
   auto ref = [](const std::string& id) {
     Json r = Json::object();

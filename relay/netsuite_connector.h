@@ -54,6 +54,11 @@ struct NetSuiteOptions {
   // quantity beyond it (set it to what the account allows); more is held as
   // OVER_RECEIPT. Fulfilments and returns never go beyond what is open.
   int over_receipt_percent = 0;
+  // Clarus carrier codes renamed or spelled otherwise than the ERP's carrier
+  // master: "CARRIER/SERVICE" or "CARRIER" (Clarus) -> the same form in the
+  // ERP's custitem_sb_carrier / custitem_sb_service_code. Matching is exact
+  // first, then CARRIER/SERVICE, then CARRIER alone (the service kept).
+  std::map<std::string, std::string> carrier_aliases;
 };
 
 // Parses "WH1=1,WH2=2" into a map; InvalidArgument naming the bad entry.
@@ -68,6 +73,7 @@ class NetSuiteConnector final : public ErpConnector {
   ErpOutcome post_net(const v1::Event& net, const std::vector<std::string>& covers) override;
   ErpOutcome find(const v1::Event& event) override;
   std::string name() const override { return "netsuite"; }
+  void refresh_master_data() override;
 
   // A line of an order's item sublist, as the ERP holds it now.
   struct OrderLine {
@@ -109,6 +115,7 @@ class NetSuiteConnector final : public ErpConnector {
   struct ShipMethod {
     std::string id;
     int64_t read_at_ms = 0;
+    std::string tracking_pattern;  // custitem_sb_tracking_pattern: ECMAScript; "" = no tracking needed
   };
   // kPosted with the item's internal id in erp_id, or rejected/retry.
   ErpOutcome resolve_item(const std::string& sku);
@@ -132,7 +139,9 @@ class NetSuiteConnector final : public ErpConnector {
   // The order's lines (GET /{type}/{id}/item), or the outcome that stops the posting.
   ErpOutcome order_lines(const std::string& type, const std::string& id, std::vector<OrderLine>* out);
   // The ship item for a carrier and service (kPosted with its id), from the ERP's carrier master.
-  ErpOutcome ship_method(const std::string& carrier, const std::string& service);
+  // The ERP ship item for a Clarus carrier and service (aliases applied);
+  // *pattern is the tracking number format it requires ("" = none).
+  ErpOutcome ship_method(const std::string& carrier, const std::string& service, std::string* pattern);
   std::string location_for(const std::string& warehouse) const;
   ClientRequest request(const std::string& method, const std::string& path) const;
   ErpOutcome classify_failure(const Result<HttpResponse>& r, const std::string& what) const;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <map>
+#include <regex>
 
 #include "relay/netsuite_connector.h"
 #include "relay/netsuite_wire.h"
@@ -94,24 +95,37 @@ ErpOutcome NetSuiteConnector::moves_for(const std::vector<OrderLine>& order, con
     ErpOutcome item = item_units(w.sku, &units);
     if (item.kind != ErpOutcome::Kind::kPosted) return item;
     Result<Conversion> c = convert(units, w.sku, w.unit, w.quantity, l->units, l->rate);
-    if (!c.ok()) return ErpOutcome::rejected("order line " + w.line_ref + ": " + c.status().message());
+    if (!c.ok()) return ErpOutcome::rejected("order line " + w.line_ref + ": " + c.status().message(), "UOM_NOT_CONVERTIBLE");
     m.quantity += c->quantity;
     if (!c->note.empty()) m.note += (m.note.empty() ? "" : "; ") + c->note;
   }
   return ErpOutcome::posted("");
 }
 
-ErpOutcome NetSuiteConnector::ship_method(const std::string& carrier, const std::string& service) {
+ErpOutcome NetSuiteConnector::ship_method(const std::string& clarus_carrier, const std::string& clarus_service,
+                                          std::string* pattern) {
+  // Exact first; else an alias for carrier/service, else for the carrier alone.
+  std::string carrier = clarus_carrier, service = clarus_service;
+  if (auto a = options_.carrier_aliases.find(carrier + "/" + service); a != options_.carrier_aliases.end()) {
+    const size_t slash = a->second.find('/');
+    carrier = a->second.substr(0, slash);
+    service = slash == std::string::npos ? service : a->second.substr(slash + 1);
+  } else if (auto c = options_.carrier_aliases.find(carrier); c != options_.carrier_aliases.end()) {
+    carrier = c->second;
+  }
   const std::string key = carrier + "/" + service;
   {
     std::lock_guard lock(mu_);
-    if (auto it = ship_methods_.find(key); it != ship_methods_.end() && steady_ms() - it->second.read_at_ms < kMasterDataTtlMs)
+    if (auto it = ship_methods_.find(key); it != ship_methods_.end() && steady_ms() - it->second.read_at_ms < kMasterDataTtlMs) {
+      *pattern = it->second.tracking_pattern;
       return ErpOutcome::posted(it->second.id);
+    }
   }
   ClientRequest req = request("POST", kSuiteQl);
   req.headers.emplace_back("Prefer", "transient");
   Json q = Json::object();
-  q.set("q", Json::string("SELECT id, itemid, isinactive, custitem_sb_carrier, custitem_sb_service_code FROM shipitem WHERE custitem_sb_carrier = " +
+  q.set("q", Json::string("SELECT id, itemid, isinactive, custitem_sb_carrier, custitem_sb_service_code, "
+                          "custitem_sb_tracking_pattern FROM shipitem WHERE custitem_sb_carrier = " +
                           suiteql_quote(carrier) + " AND custitem_sb_service_code = " + suiteql_quote(service)));
   req.body = q.dump();
   Result<HttpResponse> r = http_.send(req);
@@ -127,14 +141,43 @@ ErpOutcome NetSuiteConnector::ship_method(const std::string& carrier, const std:
     for (const Json& row : rows->items()) {
       if (row.get_string("isinactive") == "T") continue;
       std::string id = row.get_string("id");
+      *pattern = row.get_string("custitem_sb_tracking_pattern");
       std::lock_guard lock(mu_);
-      ship_methods_[key] = ShipMethod{id, steady_ms()};
+      ship_methods_[key] = ShipMethod{id, steady_ms(), *pattern};
       return ErpOutcome::posted(id);
     }
   }
-  return ErpOutcome::rejected("carrier " + carrier + " service " + service +
-                              " has no active ship item in the ERP's carrier master (UNKNOWN_CARRIER)");
+  const std::string named = clarus_carrier + " service " + clarus_service +
+                            (key == clarus_carrier + "/" + clarus_service ? "" : " (alias of " + key + ")");
+  return ErpOutcome::rejected("carrier " + named +
+                                  " has no active ship item in the ERP's carrier master (UNKNOWN_CARRIER)",
+                              "UNKNOWN_CARRIER");
 }
+
+namespace {
+
+// Why the shipment's tracking numbers do not fit the ship item's format, or "" when they do.
+std::string tracking_problem(const v1::Shipment& s, const std::string& pattern) {
+  if (pattern.empty()) return "";
+  std::regex format;
+  try {
+    format = std::regex(pattern, std::regex::ECMAScript);
+  } catch (const std::regex_error&) {
+    return "";  // the ERP's pattern is broken; the ERP is the judge then
+  }
+  std::vector<std::string> numbers;
+  for (const v1::Package& p : s.packages()) numbers.push_back(p.tracking_number().empty() ? s.tracking_number() : p.tracking_number());
+  if (numbers.empty()) numbers.push_back(s.tracking_number());
+  for (const std::string& n : numbers) {
+    if (n.empty()) return "has no tracking number, and carrier " + s.carrier() + " " + s.carrier_service() + " needs one";
+    if (!std::regex_match(n, format))
+      return "has tracking number '" + n + "', which is not in the format carrier " + s.carrier() + " " +
+             s.carrier_service() + " uses";
+  }
+  return "";
+}
+
+}  // namespace
 
 namespace {
 
@@ -174,7 +217,8 @@ ErpOutcome transform_lines(const std::vector<NetSuiteConnector::OrderLine>& orde
           (allowance.over_percent > 0 ? " (" + std::to_string(beyond) + " more allowed, " +
                                             std::to_string(allowance.over_percent) + "%)"
                                       : "") +
-          ", the warehouse moved " + std::to_string(m->second.quantity) + " (" + allowance.over_class + ")");
+          ", the warehouse moved " + std::to_string(m->second.quantity) + " (" + allowance.over_class + ")",
+          allowance.over_class);
     line.set("itemReceive", Json::boolean(true));
     line.set("quantity", Json::number(m->second.quantity));
     if (!m->second.note.empty()) line.set(kUomConversionField, Json::string(m->second.note));
@@ -201,7 +245,7 @@ ErpOutcome NetSuiteConnector::check_shipped_ledger(const v1::Event& e, const std
   if (!sent.ok()) return ErpOutcome::retry("reading the shipped ledger: " + sent.status().to_string(), false);
   if (!sent->shipment_owner.empty())
     return ErpOutcome::rejected(what + " was fulfilled already, by event " + sent->shipment_owner +
-                                "; a second fulfilment of one shipment is not posted (DUPLICATE_SHIPMENT)");
+                                "; a second fulfilment of one shipment is not posted (DUPLICATE_SHIPMENT)", "DUPLICATE_SHIPMENT");
   std::map<std::string, int64_t> lines;
   for (const auto& [order_line, move] : moves) {
     if (move.quantity == 0) continue;
@@ -211,7 +255,7 @@ ErpOutcome NetSuiteConnector::check_shipped_ledger(const v1::Event& e, const std
     if (l != order.end() && before + move.quantity > l->quantity)
       return ErpOutcome::rejected(what + ": order line " + order_line + " is for " + std::to_string(l->quantity) +
                                   "; the relay has sent " + std::to_string(before) + " of it to the ERP already and this shipment moves " +
-                                  std::to_string(move.quantity) + " (OVER_SHIPMENT)");
+                                  std::to_string(move.quantity) + " (OVER_SHIPMENT)", "OVER_SHIPMENT");
   }
   // Written before the post: a retry finds its own entries and does not count them against itself.
   if (Status r = options_.shipped->record(s.erp_order_id(), s.clarus_shipment_id(), e.event_id(), lines); !r.ok())
@@ -242,8 +286,11 @@ ErpOutcome NetSuiteConnector::post_fulfilment(const v1::Event& e) {
   body.set("shipStatus", Json::string("C"));
   body.set("memo", Json::string("Stockbridge " + e.site_id() + " shipment " + s.shipment_reference()));
   if (!s.carrier().empty()) {
-    ErpOutcome method = ship_method(s.carrier(), s.carrier_service());
+    std::string pattern;
+    ErpOutcome method = ship_method(s.carrier(), s.carrier_service(), &pattern);
     if (method.kind != ErpOutcome::Kind::kPosted) return method;
+    if (std::string problem = tracking_problem(s, pattern); !problem.empty())
+      return ErpOutcome::rejected(what + " " + problem + " (BAD_TRACKING)", "BAD_TRACKING");
     body.set("shipMethod", id_ref(method.erp_id));
   }
   Json packages = Json::array();

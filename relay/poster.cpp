@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "platform/core/log.h"
+#include "stockbridge/v1/event_view.h"
+#include "stockbridge/v1/exceptions.h"
 
 namespace sb::relay {
 
@@ -14,6 +16,27 @@ namespace {
 bool held_by_old_snapshot_rule(const LedgerRecord& r) {
   return r.held && r.event.has_inventory_snapshot() &&
          r.held_reason.rfind("InventorySnapshot events are for reconciliation", 0) == 0;
+}
+
+constexpr char kEvent[] = "event";
+// What ledger.cpp writes for an event held at intake.
+constexpr char kInvalidPrefix[] = "invalid event from the agent";
+
+std::string class_of_held(const LedgerRecord& r) {
+  return r.held_reason.rfind(kInvalidPrefix, 0) == 0 ? "INVALID_EVENT" : "ERP_REJECTED";
+}
+
+ExceptionRaise raise_for(const LedgerRecord& r, const std::string& cls, const std::string& reason) {
+  ExceptionRaise x;
+  x.cls = cls;
+  x.owner = std::string(v1::exception_owner(cls));
+  x.subject_kind = kEvent;
+  x.subject_id = r.event.event_id();
+  x.site = r.event.site_id();
+  x.key = r.event.business_key();
+  x.reason = reason;
+  x.detail = v1::event_view(r.event).dump();
+  return x;
 }
 
 }  // namespace
@@ -32,9 +55,11 @@ Poster::Poster(Ledger& ledger, ErpConnector& erp, const Clock& clock, PosterOpti
 Poster::~Poster() { stop(); }
 
 Status Poster::load() {
-  std::lock_guard lock(mu_);
+  std::vector<std::pair<uint64_t, LedgerRecord>> held_records;
+  std::unique_lock lock(mu_);
   uint64_t n = 0, held = 0, attempted = 0;
   Status s = ledger_.scan_open([&](uint64_t seq, const LedgerRecord& rec) {
+    if (rec.held && !held_by_old_snapshot_rule(rec)) held_records.emplace_back(seq, rec);
     std::string key = scheduling_key(rec.event, seq);
     Key& k = keys_[key];
     k.seqs.push_back(seq);
@@ -55,7 +80,33 @@ Status Poster::load() {
   for (auto& [key, k] : keys_) make_ready(key, k, now);
   log::info("poster", "loaded events in custody",
             {{"events", n}, {"keys", keys_.size()}, {"held", held}, {"attempted_before_restart", attempted}});
-  return Status::Ok();
+  lock.unlock();
+  reconcile_exceptions(held_records);
+  if (!book_) return Status::Ok();
+  // Events retried before the restart: their exceptions resolve when they post.
+  return book_->scan_unclosed([&](const ExceptionRecord& x) {
+    if (x.subject_kind != kEvent || x.state != ExceptionState::kRetrying) return true;
+    Result<uint64_t> seq = ledger_.seq_of(x.subject_id);
+    std::lock_guard relock(mu_);
+    if (seq.ok() && *seq != 0) released_.insert(*seq);
+    return true;
+  });
+}
+
+void Poster::reconcile_exceptions(const std::vector<std::pair<uint64_t, LedgerRecord>>& held) {
+  if (!book_) return;
+  for (const auto& [seq, rec] : held) {
+    const std::string key = scheduling_key(rec.event, seq);
+    Result<ExceptionRecord> x = book_->find_subject(kEvent, rec.event.event_id());
+    std::string cls = x.ok() ? x->cls : class_of_held(rec);
+    if (!x.ok() || is_closed(x->state)) {
+      Status r = book_->raise(raise_for(rec, cls, rec.held_reason)).status();
+      if (!r.ok()) log::warn("poster", "could not record the exception of a held event", {{"event_id", rec.event.event_id()}, {"error", r.to_string()}});
+    }
+    std::lock_guard lock(mu_);
+    auto it = keys_.find(key);
+    if (it != keys_.end() && !it->second.seqs.empty() && it->second.seqs.front() == seq) held_class_[key] = cls;
+  }
 }
 
 void Poster::make_ready(const std::string& key, Key& k, int64_t now) {
@@ -84,16 +135,25 @@ void Poster::enqueue(const std::vector<LedgerEntry>& entries) {
 }
 
 void Poster::enqueue_held(const std::vector<LedgerEntry>& entries) {
-  std::lock_guard lock(mu_);
-  for (const LedgerEntry& e : entries) {
-    Key& k = keys_[e.key];
-    k.seqs.push_back(e.ledger_seq);
-    ++queued_;
-    if (k.seqs.size() == 1) {
-      k.held = true;
-      ++held_keys_;
+  std::vector<std::pair<uint64_t, LedgerRecord>> held;
+  {
+    std::lock_guard lock(mu_);
+    for (const LedgerEntry& e : entries) {
+      Key& k = keys_[e.key];
+      k.seqs.push_back(e.ledger_seq);
+      ++queued_;
+      if (k.seqs.size() == 1) {
+        k.held = true;
+        ++held_keys_;
+      }
     }
   }
+  if (!book_) return;
+  for (const LedgerEntry& e : entries) {
+    Result<LedgerRecord> r = ledger_.load(e.ledger_seq);
+    if (r.ok()) held.emplace_back(e.ledger_seq, std::move(r).value());
+  }
+  reconcile_exceptions(held);
 }
 
 void Poster::start() {
@@ -171,7 +231,11 @@ ErpOutcome Poster::attempt(Work& w) {
   // Never post what the ledger holds. An invalid event taken as held at intake
   // can sit behind earlier events of its business key when load() rebuilds the
   // queues, so it can reach the head here; it then blocks its key instead.
-  if (w.record.held && !held_by_old_snapshot_rule(w.record)) return ErpOutcome::rejected(w.record.held_reason);
+  if (w.record.held && !held_by_old_snapshot_rule(w.record)) {
+    Result<ExceptionRecord> x = book_ ? book_->find_subject(kEvent, w.record.event.event_id())
+                                      : Result<ExceptionRecord>(Status::NotFound(""));
+    return ErpOutcome::rejected(w.record.held_reason, x.ok() ? x->cls : class_of_held(w.record));
+  }
   if (Status s = form_group(w); !s.ok()) return ErpOutcome::retry("reading the ledger: " + s.to_string(), false);
 
   v1::Event net = w.record.event;  // the head, or the net of its group
@@ -195,7 +259,10 @@ ErpOutcome Poster::attempt(Work& w) {
     net.mutable_stock_adjustment()->set_quantity_delta(total);
   }
   if (w.lookup) {
-    if (std::optional<ErpOutcome> found = look_up(net)) return *found;
+    if (std::optional<ErpOutcome> found = look_up(net)) {
+      w.found_by_lookup = found->kind == ErpOutcome::Kind::kPosted;
+      return *found;
+    }
   }
   Status marked = ledger_.mark_attempted(w.seq, with);
   if (!marked.ok()) return ErpOutcome::retry("recording the attempt: " + marked.to_string(), false);
@@ -213,14 +280,38 @@ ErpOutcome Poster::attempt(Work& w) {
 void Poster::finish(Work& w, const ErpOutcome& o) {
   const LedgerRecord& record = w.record;
   ErpOutcome outcome = o;
+  ExceptionRecord raised;
   if (outcome.kind == ErpOutcome::Kind::kPosted) {
     std::vector<Ledger::Posted> done{{w.seq, record.event.event_id()}};
     for (const auto& [seq, rec] : w.group) done.push_back({seq, rec.event.event_id()});
-    Status s = ledger_.mark_posted(done, outcome.erp_id);
+    bool was_released;
+    {
+      std::lock_guard lock(mu_);
+      was_released = released_.count(w.seq) > 0;
+    }
+    Ledger::AlsoInTxn resolve;
+    const std::string note = w.found_by_lookup
+                                 ? "superseded: the ERP already holds record " + outcome.erp_id + " for this event"
+                                 : "posted as ERP record " + outcome.erp_id + " after the retry";
+    if (was_released && book_) {
+      resolve = [&](WriteTxn& txn) {
+        Status r = book_->resolve_subject_in(txn, kEvent, record.event.event_id(), "system", note);
+        return r.code() == Code::kNotFound ? Status::Ok() : r;
+      };
+    }
+    Status s = ledger_.mark_posted(done, outcome.erp_id, resolve);
     if (!s.ok()) outcome = ErpOutcome::retry("recording the posting: " + s.to_string(), true);
   } else if (outcome.kind == ErpOutcome::Kind::kRejected && !record.held) {  // held already: nothing to record
-    Status s = ledger_.mark_held(w.seq, record.event.event_id(), outcome.reason);
+    Ledger::AlsoInTxn raise;
+    if (book_) {
+      raise = [&](WriteTxn& txn) {
+        return book_->raise_in(txn, raise_for(record, outcome.cls, outcome.reason), &raised);
+      };
+    }
+    Status s = ledger_.mark_held(w.seq, record.event.event_id(), outcome.reason, raise);
     if (!s.ok()) outcome = ErpOutcome::retry("recording the exception: " + s.to_string(), false);
+  } else if (outcome.kind == ErpOutcome::Kind::kRejected && book_) {
+    if (Result<ExceptionRecord> x = book_->find_subject(kEvent, record.event.event_id()); x.ok()) raised = *x;
   }
 
   std::vector<std::pair<std::string, v1::EventOutcome>> outs;  // epoch and outcome, sent once the lock is released
@@ -253,6 +344,7 @@ void Poster::finish(Work& w, const ErpOutcome& o) {
       k.attempts = 0;
       k.lookup_first = false;
       attempted_.erase(w.seq);
+      released_.erase(w.seq);
       stats_.posted += n;
       if (!w.group.empty()) {
         stats_.coalesced_events += n;
@@ -268,14 +360,21 @@ void Poster::finish(Work& w, const ErpOutcome& o) {
       break;
     }
     case ErpOutcome::Kind::kRejected:
+    {
       if (!k.held) ++held_keys_;
       k.held = true;
       ++stats_.held;
-      report(record, v1::EventOutcome::HELD)->set_reason(outcome.reason);
+      released_.erase(w.seq);
+      held_class_[w.key] = outcome.cls;
+      v1::EventOutcome* out = report(record, v1::EventOutcome::HELD);
+      out->set_reason(outcome.reason);
+      out->set_exception_class(outcome.cls);
+      out->set_exception_id(raised.id);
       log::warn("poster", "event held as an exception; its key waits",
-                {{"event_id", record.event.event_id()}, {"key", w.key}, {"reason", outcome.reason},
-                 {"coalesced_with", w.group.size()}});
+                {{"event_id", record.event.event_id()}, {"key", w.key}, {"class", outcome.cls},
+                 {"exception", raised.id}, {"reason", outcome.reason}, {"coalesced_with", w.group.size()}});
       break;
+    }
     case ErpOutcome::Kind::kNotFound:  // not an answer post() gives; if it ever does, look up before posting again
       outcome.ambiguous = true;
       [[fallthrough]];
@@ -299,6 +398,7 @@ void Poster::finish(Work& w, const ErpOutcome& o) {
   }
   if (k.seqs.empty()) {
     keys_.erase(w.key);
+    held_class_.erase(w.key);
   } else {
     make_ready(w.key, k, now);
   }
@@ -307,6 +407,171 @@ void Poster::finish(Work& w, const ErpOutcome& o) {
   if (sink_) {
     for (const auto& [epoch, out] : outs) sink_(record.event.site_id(), epoch, out);
   }
+}
+
+Status Poster::find_held(const std::string& event_id, uint64_t* seq, LedgerRecord* rec, std::string* key) {
+  Result<uint64_t> s = ledger_.seq_of(event_id);
+  if (!s.ok()) return s.status();
+  if (*s == 0) return Status::NotFound("event " + event_id + " is not in the relay's custody (posted, discarded or never received)");
+  Result<LedgerRecord> r = ledger_.load(*s);
+  if (!r.ok()) return r.status();
+  if (!r->held) return Status::FailedPrecondition("event " + event_id + " is not held (it is queued or being posted)");
+  *seq = *s;
+  *rec = std::move(r).value();
+  *key = scheduling_key(rec->event, *seq);
+  return Status::Ok();
+}
+
+void Poster::unblock(const std::string& key, uint64_t seq) {
+  {
+    std::lock_guard lock(mu_);
+    ++stats_.released;
+    released_.insert(seq);
+    auto it = keys_.find(key);
+    if (it == keys_.end()) return;
+    Key& k = it->second;
+    if (k.held && !k.seqs.empty() && k.seqs.front() == seq) {
+      k.held = false;
+      --held_keys_;
+      held_class_.erase(key);
+      k.lookup_first = true;  // the ERP may hold it already (superseded): look before posting
+      k.attempts = 0;
+      k.not_before = 0;
+      make_ready(key, k, clock_.mono_ms());
+    }
+  }
+  cv_.notify_all();
+}
+
+Status Poster::retry_held(const std::string& event_id, ExceptionAction action) {
+  uint64_t seq = 0;
+  LedgerRecord rec;
+  std::string key;
+  SB_RETURN_IF_ERROR(find_held(event_id, &seq, &rec, &key));
+  Status s = ledger_.release(seq, nullptr, [&](WriteTxn& txn) -> Status {
+    if (!book_) return Status::Ok();
+    Result<ExceptionRecord> x = book_->find_subject_in(txn, kEvent, event_id);
+    if (!x.ok() || is_closed(x->state)) return Status::Ok();
+    return book_->act_in(txn, x->id, ExceptionState::kRetrying, action);
+  });
+  if (!s.ok()) return s;
+  log::info("poster", "held event retried", {{"event_id", event_id}, {"who", action.who}, {"note", action.note}});
+  unblock(key, seq);
+  return Status::Ok();
+}
+
+Status Poster::edit_held(const v1::Event& corrected, ExceptionAction action, const std::string& detail) {
+  uint64_t seq = 0;
+  LedgerRecord rec;
+  std::string key;
+  SB_RETURN_IF_ERROR(find_held(corrected.event_id(), &seq, &rec, &key));
+  if (scheduling_key(corrected, seq) != key)
+    return Status::InvalidArgument("a correction cannot move the event to another business key");
+  Status s = ledger_.release(seq, &corrected, [&](WriteTxn& txn) -> Status {
+    if (!book_) return Status::Ok();
+    Result<ExceptionRecord> x = book_->find_subject_in(txn, kEvent, corrected.event_id());
+    if (!x.ok()) return x.status();
+    return book_->act_in(txn, x->id, ExceptionState::kRetrying, action, &detail);
+  });
+  if (!s.ok()) return s;
+  log::info("poster", "held event corrected and resubmitted",
+            {{"event_id", corrected.event_id()}, {"who", action.who}, {"change", action.change}});
+  unblock(key, seq);
+  return Status::Ok();
+}
+
+Status Poster::discard_held(const std::string& event_id, ExceptionAction action) {
+  uint64_t seq = 0;
+  LedgerRecord rec;
+  std::string key;
+  SB_RETURN_IF_ERROR(find_held(event_id, &seq, &rec, &key));
+  std::string exception_id;
+  Status s = ledger_.discard(seq, event_id, [&](WriteTxn& txn) -> Status {
+    if (!book_) return Status::Ok();
+    Result<ExceptionRecord> x = book_->find_subject_in(txn, kEvent, event_id);
+    if (!x.ok() || is_closed(x->state)) return Status::Ok();
+    exception_id = x->id;
+    return book_->act_in(txn, x->id, ExceptionState::kDiscarded, action);
+  });
+  if (!s.ok()) return s;
+  log::warn("poster", "held event discarded; it will not be posted",
+            {{"event_id", event_id}, {"who", action.who}, {"reason", action.note}});
+  {
+    std::lock_guard lock(mu_);
+    ++stats_.discarded;
+    released_.erase(seq);
+    auto it = keys_.find(key);
+    if (it != keys_.end()) {
+      Key& k = it->second;
+      const bool was_head = !k.seqs.empty() && k.seqs.front() == seq;
+      if (auto at = std::find(k.seqs.begin(), k.seqs.end(), seq); at != k.seqs.end()) {
+        k.seqs.erase(at);
+        --queued_;
+      }
+      if (was_head && k.held) {
+        k.held = false;
+        --held_keys_;
+        held_class_.erase(key);
+        k.attempts = 0;
+        k.not_before = 0;
+      }
+      if (k.seqs.empty() && !k.busy) {
+        keys_.erase(it);
+      } else if (was_head) {
+        make_ready(key, k, clock_.mono_ms());
+      }
+    }
+  }
+  cv_.notify_all();
+  if (sink_) {
+    v1::EventOutcome out;
+    out.set_event_id(event_id);
+    out.set_seq(rec.event.seq());
+    out.set_at_ms(clock_.wall_ms());
+    out.set_kind(v1::EventOutcome::DISCARDED);
+    out.set_reason(action.note);
+    out.set_exception_id(exception_id);
+    sink_(rec.event.site_id(), rec.epoch, out);
+  }
+  return Status::Ok();
+}
+
+size_t Poster::revalidate_master_data(const std::string& why) {
+  std::vector<uint64_t> heads;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [key, cls] : held_class_) {
+      const v1::ExceptionClassInfo* info = v1::exception_class(cls);
+      auto it = keys_.find(key);
+      if (info && info->master_data && it != keys_.end() && it->second.held && !it->second.seqs.empty())
+        heads.push_back(it->second.seqs.front());
+    }
+  }
+  if (heads.empty()) return 0;
+  erp_.refresh_master_data();
+  size_t released = 0;
+  for (uint64_t seq : heads) {
+    Result<LedgerRecord> r = ledger_.load(seq);
+    if (!r.ok() || !r->held) continue;
+    ExceptionAction a;
+    a.who = "system";
+    a.action = "re-validate";
+    a.note = why;
+    if (retry_held(r->event.event_id(), a).ok()) ++released;
+  }
+  if (released > 0) log::info("poster", "re-validating held events after a master data change", {{"events", released}, {"why", why}});
+  return released;
+}
+
+size_t Poster::waiting_behind(const std::string& event_id) {
+  Result<uint64_t> seq = ledger_.seq_of(event_id);
+  if (!seq.ok() || *seq == 0) return 0;
+  Result<LedgerRecord> r = ledger_.load(*seq);
+  if (!r.ok()) return 0;
+  std::lock_guard lock(mu_);
+  auto it = keys_.find(scheduling_key(r->event, *seq));
+  if (it == keys_.end() || it->second.seqs.empty()) return 0;
+  return it->second.seqs.size() - 1;
 }
 
 void Poster::worker() {

@@ -19,6 +19,13 @@
 // recorded with the attempt, so after a crash the same events form the same
 // record and the lookup by the first event's external id finds it. With no
 // backlog each adjustment posts alone, as it comes.
+//
+// Exceptions: every held event has one in the ExceptionBook (raised in the
+// commit that holds it). A person's retry, edit or discard acts on it here,
+// recorded in the same commit as the ledger change. A retried event is first
+// looked up in the ERP: if the ERP holds it already the exception resolves as
+// superseded. Held events whose class clears with master data (unknown SKU or
+// carrier, inactive item, units) are re-validated by revalidate_master_data().
 // Thread-safety: enqueue() and stats() may be called from any thread.
 #pragma once
 
@@ -36,6 +43,7 @@
 #include <vector>
 
 #include "platform/core/backoff.h"
+#include "platform/store/exception_book.h"
 #include "relay/erp_connector.h"
 #include "relay/ledger.h"
 
@@ -67,6 +75,8 @@ struct PosterStats {
   uint64_t coalesced_records = 0;  // net adjustments posted for groups of more than one event
   uint64_t coalesced_events = 0;   // events those records stand for
   uint64_t calls_saved = 0;        // ERP creates not made because events were coalesced
+  uint64_t released = 0;           // held events retried (by a person or a re-validation)
+  uint64_t discarded = 0;          // held events discarded by a person
   std::string last_error;
 };
 
@@ -78,8 +88,24 @@ class Poster {
   Poster(Ledger& ledger, ErpConnector& erp, const Clock& clock, PosterOptions options, OutcomeSink sink);
   ~Poster();
 
+  // Where held events' exceptions are kept (null: none, as in some tests). Call before load().
+  void set_exception_book(ExceptionBook* book) { book_ = book; }
   // Rebuilds the queues from the ledger. Call once, before start() and before intake.
   Status load();
+
+  // A person's (or the system's) actions on a held event, by event id. Each
+  // writes `action` to the event's exception in the commit that changes the
+  // ledger. NotFound: not in custody; FailedPrecondition: not held.
+  Status retry_held(const std::string& event_id, ExceptionAction action);
+  // Retries with the event corrected (same event id); `detail` is the event's new view.
+  Status edit_held(const v1::Event& corrected, ExceptionAction action, const std::string& detail);
+  // Takes a held event out of custody without posting it; its site hears DISCARDED.
+  Status discard_held(const std::string& event_id, ExceptionAction action);
+  // Retries every held event whose exception class clears with master data.
+  // Returns how many went back to the queue.
+  size_t revalidate_master_data(const std::string& why);
+  // Events queued behind the key of `event_id` (0 when none or unknown).
+  size_t waiting_behind(const std::string& event_id);
   // New events in ledger order (from the intake, after their commit).
   void enqueue(const std::vector<LedgerEntry>& entries);
   // Events taken as held at once (invalid): they block their own key.
@@ -105,6 +131,7 @@ class Poster {
     bool lookup = false;
     std::vector<uint64_t> behind;  // candidates for coalescing, in key order
     LedgerRecord record;           // the head
+    bool found_by_lookup = false;  // the outcome came from the ERP lookup, not a post
     std::vector<std::pair<uint64_t, LedgerRecord>> group;  // coalesced with the head
   };
   void worker();
@@ -116,9 +143,16 @@ class Poster {
   std::optional<ErpOutcome> look_up(const v1::Event& e);
   void finish(Work& w, const ErpOutcome& outcome);
   void make_ready(const std::string& key, Key& k, int64_t now);  // with mu_ held
+  // The held event's ledger seq, record and key.
+  Status find_held(const std::string& event_id, uint64_t* seq, LedgerRecord* rec, std::string* key);
+  // Back to the queue after the ledger released it.
+  void unblock(const std::string& key, uint64_t seq);
+  // Exceptions for held events that have none (held at intake, or a crash between commits).
+  void reconcile_exceptions(const std::vector<std::pair<uint64_t, LedgerRecord>>& held);
 
   Ledger& ledger_;
   ErpConnector& erp_;
+  ExceptionBook* book_ = nullptr;
   const Clock& clock_;
   PosterOptions options_;
   OutcomeSink sink_;
@@ -130,6 +164,8 @@ class Poster {
   std::deque<std::string> ready_;
   std::multimap<int64_t, std::string> delayed_;
   std::unordered_set<uint64_t> attempted_;  // attempted before the last start
+  std::unordered_set<uint64_t> released_;   // retried after a hold: their exception resolves when they post
+  std::unordered_map<std::string, std::string> held_class_;  // key -> class of its held head
   int limit_;
   int active_ = 0;
   int successes_in_row_ = 0;

@@ -47,6 +47,10 @@ HttpResponse metrics(RelayContext& ctx) {
   std::string o;
   metric(o, "stockbridge_relay_ledger_pending_events", "gauge", "Events in custody not yet posted (held included).", d(ls.pending));
   metric(o, "stockbridge_relay_ledger_held_events", "gauge", "Events held as exceptions.", d(ls.held));
+  if (ctx.exceptions) {
+    ExceptionCounts xc = ctx.exceptions->counts();
+    metric(o, "stockbridge_relay_exceptions_open", "gauge", "Exceptions open or retrying.", d(xc.open));
+  }
   metric(o, "stockbridge_relay_ledger_posted_total", "counter", "Events posted to the ERP.", d(ls.posted));
   metric(o, "stockbridge_relay_uplink_batches_total", "counter", "Batches taken from sites.", d(us.batches));
   metric(o, "stockbridge_relay_uplink_redelivered_total", "counter", "Events received again and skipped.", d(us.redelivered));
@@ -92,6 +96,7 @@ Json relay_status(RelayContext& ctx) {
   ledger.set("held", num(ls.held));
   ledger.set("posted", num(ls.posted));
   ledger.set("taken", num(ls.taken));
+  ledger.set("discarded", num(ls.discarded));
 
   Json& erp = s.set("erp", Json::object());
   erp.set("connector", Json::string(ctx.erp_name));
@@ -115,6 +120,20 @@ Json relay_status(RelayContext& ctx) {
   coalesced.set("events", num(ps.coalesced_events));
   coalesced.set("calls_saved", num(ps.calls_saved));
   erp.set("last_error", json_text(ps.last_error));
+  erp.set("released", num(ps.released));
+  erp.set("discarded", num(ps.discarded));
+
+  if (ctx.exceptions) {
+    ExceptionCounts xc = ctx.exceptions->counts();
+    Json& x = s.set("exceptions", Json::object());
+    x.set("open", num(xc.open));
+    x.set("retrying", num(xc.retrying));
+    Json& by_class = x.set("by_class", Json::object());
+    for (const auto& [cls, n] : xc.by_class) by_class.set(cls, num(n));
+    Json& by_owner = x.set("by_owner", Json::object());
+    for (const auto& [owner, n] : xc.by_owner) by_owner.set(owner, num(n));
+    x.set("oldest_first_seen_ms", Json::number(xc.oldest_first_seen_ms));
+  }
 
   Json& up = s.set("uplink", Json::object());
   up.set("broker_connected", Json::boolean(us.broker_connected));

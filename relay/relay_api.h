@@ -2,7 +2,9 @@
 //
 //   POST /v1/sites/{site}/uplink   HTTPS fallback: an UplinkBatch in, its UplinkAck out
 //   GET  /api/status               JSON: sites, ledger, posting, concurrency
-//   GET  /api/events/{event_id}    where one event stands: pending, held or posted (404: never received)
+//   GET  /api/events/{event_id}    where one event stands: pending, held, posted or discarded (404: never received)
+//   GET  /api/exceptions[/{id}], POST /api/exceptions/{id}/{retry,edit,discard}
+//                                  held work and the actions on it (platform/http/exception_routes.h)
 //   GET  /metrics                  Prometheus text
 //   GET  /healthz, /readyz
 #pragma once
@@ -12,6 +14,7 @@
 
 #include "platform/core/json.h"
 #include "platform/http/http.h"
+#include "platform/store/exception_book.h"
 #include "relay/command_outbox.h"
 #include "relay/downlink.h"
 #include "relay/erp_feed.h"
@@ -36,6 +39,7 @@ struct RelayContext {
   Downlink* downlink = nullptr;
   ErpFeed* feed = nullptr;           // the ERP change feed; null when feed.enabled is false
   SnapshotKeeper* snapshots = nullptr;  // inventory snapshots kept for reconciliation; null in tests
+  ExceptionBook* exceptions = nullptr;  // held work people act on; null in tests that do not need it
   const Clock* clock = nullptr;
 };
 

@@ -44,6 +44,12 @@ std::string account_id(const std::string& v) {
   return "";
 }
 
+std::string carrier_aliases(const std::string& v) {
+  std::map<std::string, std::string> m;
+  Status s = parse_location_map(v, &m);
+  return s.ok() ? "" : s.message() + " (expected CLARUS=ERP or CLARUS/SERVICE=ERP/SERVICE, e.g. RM=ROYALMAIL)";
+}
+
 std::string site_locations(const std::string& v) {
   std::map<std::string, std::string> m;
   Status s = parse_location_map(v, &m);
@@ -95,6 +101,10 @@ const SettingTable& relay_settings() {
       {"erp.adjustment_account", SettingType::kString, "1", "Internal id of the ERP account inventory adjustments post to.", not_empty},
       {"erp.location_map", SettingType::kString, "", "Clarus warehouse to ERP location id, e.g. WH1=1,WH2=2.", location_map},
       {"erp.default_location", SettingType::kString, "", "ERP location id for warehouses not in erp.location_map (empty = hold them as exceptions)."},
+      {"erp.carrier_aliases", SettingType::kString, "", "Clarus carrier codes the ERP's carrier master knows by another name: CLARUS=ERP (carrier renamed, service kept) or CLARUS/SERVICE=ERP/SERVICE, comma-separated, e.g. RM=ROYALMAIL. Matching is exact first, then these.", carrier_aliases},
+      {"admin.users_file", SettingType::kPath, "", "Users who may act on exceptions (retry, edit, discard) through the API and the command line, one 'name:pbkdf2-sha256:...' line each (make one with: stockbridge-relay hash-password NAME). Empty = nobody may act; reading stays open."},
+      {"exceptions.retention", SettingType::kDuration, "90d", "How long resolved and discarded exceptions are kept, with their audit trail."},
+      {"exceptions.revalidate_every", SettingType::kDuration, "1h", "How often held events waiting for master data (unknown or inactive SKU, units, carrier) are tried again; they are also tried as soon as the change feed sees an item or ship item change."},
       {"poster.backoff_base", SettingType::kDuration, "500ms", "First retry delay after a transient ERP failure."},
       {"poster.backoff_cap", SettingType::kDuration, "5m", "Longest retry delay."},
       {"poster.coalesce_max", SettingType::kInt, "200", "Under backlog, stock adjustments of one SKU and warehouse waiting in a row post as one net ERP adjustment of at most this many events (1 = never coalesce).", positive},

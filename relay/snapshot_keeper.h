@@ -40,6 +40,7 @@ class SnapshotKeeper final : public ErpConnector {
   }
   ErpOutcome find(const v1::Event& event) override;
   std::string name() const override { return erp_.name(); }
+  void refresh_master_data() override { erp_.refresh_master_data(); }
 
   // The latest snapshot of every site and warehouse (for status and reconciliation).
   Result<std::vector<KeptSnapshot>> latest();

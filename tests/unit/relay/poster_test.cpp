@@ -25,39 +25,6 @@ using namespace sb::relay::test;
 
 namespace {
 
-struct SeenOutcome {
-  std::string site;
-  std::string epoch;
-  v1::EventOutcome outcome;
-};
-
-// What the OutcomeSink delivered, by event id.
-class Outcomes {
- public:
-  void add(const std::string& site, const std::string& epoch, const v1::EventOutcome& o) {
-    std::lock_guard lock(mu_);
-    seen_.push_back({site, epoch, o});
-  }
-  size_t size() const {
-    std::lock_guard lock(mu_);
-    return seen_.size();
-  }
-  bool has(const std::string& event_id, v1::EventOutcome::Kind kind, SeenOutcome* out = nullptr) const {
-    std::lock_guard lock(mu_);
-    for (const SeenOutcome& s : seen_) {
-      if (s.outcome.event_id() == event_id && s.outcome.kind() == kind) {
-        if (out) *out = s;
-        return true;
-      }
-    }
-    return false;
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::vector<SeenOutcome> seen_;
-};
-
 PosterOptions fast_options(int max_concurrency = 4) {
   PosterOptions o;
   o.max_concurrency = max_concurrency;

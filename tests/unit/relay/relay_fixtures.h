@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -62,5 +63,38 @@ inline bool eventually(const std::function<bool()>& pred, Millis timeout = Milli
   }
   return pred();
 }
+
+struct SeenOutcome {
+  std::string site;
+  std::string epoch;
+  v1::EventOutcome outcome;
+};
+
+// What a poster's OutcomeSink delivered, by event id.
+class Outcomes {
+ public:
+  void add(const std::string& site, const std::string& epoch, const v1::EventOutcome& o) {
+    std::lock_guard lock(mu_);
+    seen_.push_back({site, epoch, o});
+  }
+  size_t size() const {
+    std::lock_guard lock(mu_);
+    return seen_.size();
+  }
+  bool has(const std::string& event_id, v1::EventOutcome::Kind kind, SeenOutcome* out = nullptr) const {
+    std::lock_guard lock(mu_);
+    for (const SeenOutcome& s : seen_) {
+      if (s.outcome.event_id() == event_id && s.outcome.kind() == kind) {
+        if (out) *out = s;
+        return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<SeenOutcome> seen_;
+};
 
 }  // namespace sb::relay::test

@@ -48,6 +48,10 @@ class ScriptedErp final : public ErpConnector {
 
   ErpOutcome post(const v1::Event& e) override {
     size_t i = begin("post", e);
+    {
+      std::lock_guard lock(mu_);
+      bodies_[e.event_id()] = e;
+    }
     ErpOutcome out = ErpOutcome::posted("");
     bool lands = true;
     {
@@ -102,6 +106,20 @@ class ScriptedErp final : public ErpConnector {
   }
 
   std::string name() const override { return "scripted"; }
+  void refresh_master_data() override {
+    std::lock_guard lock(mu_);
+    ++refreshes_;
+  }
+  int refreshes() const {
+    std::lock_guard lock(mu_);
+    return refreshes_;
+  }
+  // The event as last posted (what an edit changed reaches the ERP).
+  v1::Event last_posted(const std::string& event_id) const {
+    std::lock_guard lock(mu_);
+    auto it = bodies_.find(event_id);
+    return it == bodies_.end() ? v1::Event() : it->second;
+  }
 
   std::vector<Call> calls() const {
     std::lock_guard lock(mu_);
@@ -182,6 +200,8 @@ class ScriptedErp final : public ErpConnector {
   std::map<std::string, int> key_in_flight_;
   std::vector<Call> calls_;
   std::vector<Net> nets_;
+  std::map<std::string, v1::Event> bodies_;
+  int refreshes_ = 0;
   Millis delay_{0};
   int in_flight_ = 0;
   int max_in_flight_ = 0;

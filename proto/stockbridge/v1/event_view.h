@@ -1,0 +1,27 @@
+// Shared views of an Event for people: its JSON form on status pages and in
+// exceptions, and the corrections an exception's edit may make to it. Both the
+// agent and the relay use these, so an edit means the same thing at either end.
+#pragma once
+
+#include <string>
+
+#include "platform/core/json.h"
+#include "platform/core/status.h"
+#include "stockbridge/v1/wire.h"
+
+namespace stockbridge::v1 {
+
+// The event's fields as JSON (times as ISO-8601), every body type.
+sb::Json event_view(const Event& e);
+
+// Sets one correctable field of `e` (see exceptions.h `editable`):
+//   sku, unit            a stock adjustment's SKU or unit
+//   warehouse            the body's warehouse code
+//   carrier, carrier_service, tracking_number   a shipment's; a new tracking
+//                        number also goes on packages that had the old one or none
+// *change says what changed, e.g. "tracking_number: '' -> '1Z...'".
+// InvalidArgument naming the field when it does not apply to this event or the
+// value is empty or longer than 200 characters.
+sb::Status patch_event(Event* e, const std::string& field, const std::string& value, std::string* change);
+
+}  // namespace stockbridge::v1

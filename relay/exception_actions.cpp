@@ -1,0 +1,77 @@
+#include "relay/exception_actions.h"
+
+#include "stockbridge/v1/event_view.h"
+#include "stockbridge/v1/exceptions.h"
+
+namespace sb::relay {
+namespace {
+
+ExceptionAction action_by(const std::string& who, const std::string& what, const std::string& note) {
+  ExceptionAction a;
+  a.who = who;
+  a.action = what;
+  a.note = note;
+  return a;
+}
+
+}  // namespace
+
+std::vector<std::string> RelayExceptionActions::editable(const ExceptionRecord& r) const {
+  std::vector<std::string> out;
+  if (r.subject_kind != "event") return out;
+  if (const v1::ExceptionClassInfo* info = v1::exception_class(r.cls)) {
+    for (std::string_view f : info->editable)
+      if (!f.empty()) out.emplace_back(f);
+  }
+  return out;
+}
+
+Result<v1::Event> RelayExceptionActions::held_event(const ExceptionRecord& r) {
+  if (r.subject_kind != "event") return Status::InvalidArgument("exception " + r.id + " does not hold an event");
+  Result<uint64_t> seq = ledger_.seq_of(r.subject_id);
+  if (!seq.ok()) return seq.status();
+  if (*seq == 0) return Status::NotFound("event " + r.subject_id + " is no longer in the relay's custody");
+  Result<LedgerRecord> rec = ledger_.load(*seq);
+  if (!rec.ok()) return rec.status();
+  return rec->event;
+}
+
+Json RelayExceptionActions::describe(const ExceptionRecord& r) {
+  Json j = Json::object();
+  if (r.subject_kind != "event") return j;
+  std::string erp_id;
+  Result<std::string> state = ledger_.state_of(r.subject_id, &erp_id);
+  if (state.ok() && !state->empty()) j.set("subject_state", Json::string(*state));
+  if (!erp_id.empty()) j.set("erp_id", Json::string(erp_id));
+  if (Result<v1::Event> e = held_event(r); e.ok()) j.set("subject", v1::event_view(*e));
+  j.set("waiting_behind", Json::number(static_cast<int64_t>(poster_.waiting_behind(r.subject_id))));
+  return j;
+}
+
+Status RelayExceptionActions::retry(const ExceptionRecord& r, const std::string& who, const std::string& note) {
+  if (r.subject_kind != "event") return Status::InvalidArgument("exception " + r.id + " does not hold an event");
+  return poster_.retry_held(r.subject_id, action_by(who, "retry", note));
+}
+
+Status RelayExceptionActions::edit(const ExceptionRecord& r, const std::map<std::string, std::string>& patch,
+                                   const std::string& who, const std::string& note) {
+  Result<v1::Event> held = held_event(r);
+  if (!held.ok()) return held.status();
+  v1::Event corrected = *held;
+  std::string changes;
+  for (const auto& [field, value] : patch) {
+    std::string change;
+    SB_RETURN_IF_ERROR(v1::patch_event(&corrected, field, value, &change));
+    changes += (changes.empty() ? "" : "; ") + change;
+  }
+  ExceptionAction a = action_by(who, "edit", note);
+  a.change = changes;
+  return poster_.edit_held(corrected, a, v1::event_view(corrected).dump());
+}
+
+Status RelayExceptionActions::discard(const ExceptionRecord& r, const std::string& who, const std::string& reason) {
+  if (r.subject_kind != "event") return Status::InvalidArgument("exception " + r.id + " does not hold an event");
+  return poster_.discard_held(r.subject_id, action_by(who, "discard", reason));
+}
+
+}  // namespace sb::relay
