@@ -5,6 +5,8 @@
 //   GET  /metrics       Prometheus text
 //   GET  /healthz       the process answers
 //   GET  /readyz        the journal accepts events (503 when full)
+//   GET  /api/exceptions[/{id}], POST /api/exceptions/{id}/{retry,edit,discard}
+//                       events held at the site and the actions on them (exception_routes.h)
 //
 // Intake answers: 201 accepted (new), 200 duplicate (already journaled; not
 // journaled twice), 400 with a reason (nothing journaled), 413 too large,
@@ -25,6 +27,8 @@
 #include "agent/forwarder.h"
 #include "agent/journal.h"
 #include "agent/outcome_log.h"
+#include "agent/rules/edge_rules.h"
+#include "agent/rules/master_data.h"
 #include "platform/core/clock.h"
 #include "platform/http/http.h"
 #include "platform/store/kv_store.h"
@@ -58,6 +62,10 @@ struct AgentContext {
   Downlink* downlink = nullptr;
   ClarusSweeper* sweeper = nullptr;
   ClarusWebhookIntake* webhooks = nullptr;  // null on a polling-only site
+  // Checks at the site; null in tests that do not need them.
+  ExceptionBook* exceptions = nullptr;
+  EdgeRules* rules = nullptr;
+  MasterData* master = nullptr;
 };
 
 std::shared_ptr<Router> make_agent_router(AgentContext& ctx);

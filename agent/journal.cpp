@@ -189,6 +189,15 @@ Result<std::vector<AppendResult>> Journal::append(std::vector<v1::Event>& events
             continue;
           }
           SB_RETURN_IF_ERROR(p);
+          if (gate_) {
+            Result<bool> held = gate_->hold_in(txn, events[i]);
+            if (!held.ok()) return held.status();
+            if (*held) {  // remembered with seq 0: a resend is a duplicate of the held event
+              SB_RETURN_IF_ERROR(txn.put(ids_, events[i].event_id(), encode_u64_key(0)));
+              results[i].held = true;
+              continue;
+            }
+          }
           ++seq;
           append_varint(bytes[i], (3 << 3) | 0);  // field 3 (seq), varint
           append_varint(bytes[i], seq);
@@ -213,6 +222,28 @@ Result<std::vector<AppendResult>> Journal::append(std::vector<v1::Event>& events
   for (size_t i = 0; i < events.size(); ++i) events[i].set_seq(results[i].seq);
   if (on_appended_) on_appended_();
   return results;
+}
+
+Result<uint64_t> Journal::append_released_in(WriteTxn& txn, std::vector<v1::Event>& events) {
+  Result<uint64_t> last = get_u64(txn, meta_, kLastSeqKey);
+  if (!last.ok()) return last.status();
+  uint64_t seq = *last;
+  std::string bytes;
+  for (v1::Event& e : events) {
+    e.set_seq(++seq);
+    e.SerializeToString(&bytes);
+    SB_RETURN_IF_ERROR(txn.put(ids_, e.event_id(), encode_u64_key(seq)));
+    SB_RETURN_IF_ERROR(txn.put_last(events_, encode_u64_key(seq), bytes));
+  }
+  if (seq != *last) SB_RETURN_IF_ERROR(txn.put(meta_, kLastSeqKey, encode_u64_key(seq)));
+  return seq;
+}
+
+void Journal::released(uint64_t last_seq) {
+  uint64_t seen = last_seq_.load();
+  while (last_seq > seen && !last_seq_.compare_exchange_weak(seen, last_seq)) {
+  }
+  if (on_appended_) on_appended_();
 }
 
 Status Journal::read(uint64_t from, size_t max_events, size_t max_bytes,

@@ -45,8 +45,19 @@ struct JournalOptions {
 };
 
 struct AppendResult {
-  uint64_t seq = 0;
+  uint64_t seq = 0;        // 0 when held
   bool duplicate = false;
+  bool held = false;       // kept by the gate (an exception, or waiting behind one), not yet journaled for the relay
+};
+
+// Decides, inside the append's transaction, whether a new event is held at
+// the site instead of journaled for forwarding (agent/rules/edge_rules.h).
+// A held event is durable all the same: the gate writes it down in `txn`.
+class JournalGate {
+ public:
+  virtual ~JournalGate() = default;
+  // True when the gate took the event; false to journal it. An error fails the append.
+  virtual Result<bool> hold_in(WriteTxn& txn, const v1::Event& event) = 0;
 };
 
 struct JournalStats {
@@ -71,6 +82,14 @@ class Journal {
   // Durably appends `events` (event_id, body and occurred_at set; seq and
   // accepted_at are assigned here). All or nothing. Returns one result per event.
   Result<std::vector<AppendResult>> append(std::vector<v1::Event>& events);
+  // Every new event passes the gate first (null: none). Set before appends start.
+  void set_gate(JournalGate* gate) { gate_ = gate; }
+  // Journals events the gate held and now releases, inside the caller's
+  // transaction, so the hold ends in the same commit. Sets each event's seq;
+  // returns the last seq written. After that commit succeeded, call released()
+  // (e.g. from the commit's after-hook): it advances last_seq and wakes the forwarder.
+  Result<uint64_t> append_released_in(WriteTxn& txn, std::vector<v1::Event>& events);
+  void released(uint64_t last_seq);
 
   // Visits up to max_events serialized events with seq >= from, stopping before
   // max_bytes would be exceeded (at least one event is visited if any exists).
@@ -106,6 +125,7 @@ class Journal {
   std::atomic<uint64_t> last_seq_{0};
   std::atomic<uint64_t> acked_through_{0};
   std::function<void()> on_appended_;
+  JournalGate* gate_ = nullptr;
   DiskAllowance disk_;
 };
 

@@ -1,4 +1,5 @@
 // stockbridge-agent: the composition root. Everything is wired here and only here.
+#include <iostream>
 #include <thread>
 
 #include "agent/agent_api.h"
@@ -10,10 +11,15 @@
 #include "agent/downlink/downlink.h"
 #include "agent/forwarder.h"
 #include "agent/journal.h"
+#include "agent/rules/edge_rules.h"
+#include "agent/rules/exception_actions.h"
+#include "agent/rules/master_data.h"
 #include "agent/settings.h"
 #include "platform/core/log.h"
 #include "platform/core/periodic.h"
 #include "platform/core/program.h"
+#include "platform/core/text.h"
+#include "platform/http/admin_cli.h"
 #include "platform/mqtt/mqtt_settings.h"
 #include "platform/mqtt/transport.h"
 #include "platform/store/disk_allowance.h"
@@ -36,12 +42,13 @@ struct ClarusParts {
   std::unique_ptr<ClarusClient> client;
   std::unique_ptr<CommandJournal> commands;
   std::unique_ptr<ClarusCommandApplier> applier;
+  std::unique_ptr<MasterDataRecorder> recorder;  // item and carrier upserts kept for the site's checks
   std::unique_ptr<Downlink> downlink;
   std::unique_ptr<ClarusSweeper> sweeper;
   std::unique_ptr<ClarusWebhookIntake> webhooks;  // null when clarus.webhooks is off (a polling-only site)
 
   Status make(const Config& cfg, KvStore& store, GroupCommitter& committer, MessageTransport& transport,
-              Journal& journal, const Clock& clock) {
+              Journal& journal, MasterData& master, EdgeRules& rules, const Clock& clock) {
     Result<std::string> secret = read_secret_file(cfg.str("clarus.client_secret_file"));
     if (!secret.ok()) return Status(secret.status().code(), "clarus.client_secret_file: " + secret.status().message());
     HttpClientOptions ho;
@@ -67,7 +74,10 @@ struct ClarusParts {
     dopt.site_id = cfg.str("site.id");
     dopt.retry.cap = cfg.duration("downlink.retry_max");
     dopt.ambiguous_wait = co.timeout;
-    downlink = std::make_unique<Downlink>(*commands, transport, *applier, clock, dopt);
+    // Held events waiting for master data go on when it arrives.
+    recorder = std::make_unique<MasterDataRecorder>(master, *applier,
+                                                    [&rules](const std::string& what) { rules.revalidate(what); });
+    downlink = std::make_unique<Downlink>(*commands, transport, *recorder, clock, dopt);
 
     SweepOptions so;
     so.site_id = cfg.str("site.id");
@@ -133,6 +143,26 @@ int run(const Config& cfg) {
   Result<std::unique_ptr<Journal>> journal = Journal::open(**store, committer, clock, jo);
   if (!journal.ok()) return fail("cannot open the journal", journal.status());
 
+  // Checks at the site: master data from the ERP, exceptions people act on, the journal's gate.
+  Result<std::unique_ptr<MasterData>> master = MasterData::open(**store, committer);
+  if (!master.ok()) return fail("cannot open the master data", master.status());
+  ExceptionBook::Options xo;
+  xo.retention = cfg.duration("exceptions.retention");
+  Result<std::unique_ptr<ExceptionBook>> book = ExceptionBook::open(**store, committer, clock, "exceptions", xo);
+  if (!book.ok()) return fail("cannot open the exception book", book.status());
+  EdgeRulesOptions ro;
+  (void)parse_pairs(cfg.str("rules.location_map"), &ro.location_map);  // validated by the settings table
+  (void)parse_pairs(cfg.str("rules.carrier_aliases"), &ro.carrier_aliases);
+  Result<std::unique_ptr<EdgeRules>> rules = EdgeRules::open(**store, committer, **journal, **master, **book, ro);
+  if (!rules.ok()) return fail("cannot open the held events", rules.status());
+  (*journal)->set_gate(rules->get());
+  std::shared_ptr<const AdminUsers> users = std::make_shared<AdminUsers>();
+  if (!cfg.str("admin.users_file").empty()) {
+    Result<std::shared_ptr<AdminUsers>> loaded = AdminUsers::load(cfg.str("admin.users_file"));
+    if (!loaded.ok()) return fail("admin.users_file", loaded.status());
+    users = std::move(loaded).value();
+  }
+
   Result<std::string> uplink_token = read_secret_file(cfg.str("relay.token_file"));
   if (!uplink_token.ok()) return fail("relay.token_file", uplink_token.status());
   Result<MqttOptions> mqtt = mqtt_options_from(cfg, "agent-" + site);
@@ -166,7 +196,7 @@ int run(const Config& cfg) {
   // The Clarus side: commands down from the ERP, applied to Clarus.
   ClarusParts clarus;
   if (!cfg.str("clarus.base_url").empty()) {
-    Status made = clarus.make(cfg, **store, committer, *transport, **journal, clock);
+    Status made = clarus.make(cfg, **store, committer, *transport, **journal, **master, **rules, clock);
     if (!made.ok()) return fail("Clarus settings", made);
     forwarder.on_other_message([&clarus](MqttMessage m) { clarus.downlink->handle_message(std::move(m)); });
     clarus.downlink->attach();
@@ -190,6 +220,9 @@ int run(const Config& cfg) {
   ctx.downlink = clarus.downlink.get();
   ctx.sweeper = clarus.sweeper.get();
   ctx.webhooks = clarus.webhooks.get();
+  ctx.exceptions = book->get();
+  ctx.rules = rules->get();
+  ctx.master = master->get();
 
   HttpServerOptions so;
   so.bind_address = cfg.str("intake.bind");
@@ -200,6 +233,8 @@ int run(const Config& cfg) {
   so.tls_key_file = cfg.str("intake.tls_key_file");
   std::shared_ptr<Router> router = make_agent_router(ctx);
   if (clarus.webhooks) add_clarus_webhook_routes(*router, *clarus.webhooks);
+  AgentExceptionActions exception_actions(**rules);
+  add_exception_routes(*router, **book, users, exception_actions);
   Result<std::unique_ptr<HttpServer>> server = start_http_server(so, router);
   if (!server.ok()) return fail("cannot listen on " + so.bind_address + ":" + std::to_string(so.port), server.status());
 
@@ -213,6 +248,8 @@ int run(const Config& cfg) {
   Periodic pruner(Millis(60'000), [&] {
     Result<uint64_t> n = (*journal)->prune_ids();
     if (n.ok() && *n > 0) log::info("journal", "forgot old event ids", {{"count", *n}});
+    Result<uint64_t> x = (*book)->prune();
+    if (x.ok() && *x > 0) log::info("agent", "forgot exceptions closed long ago", {{"count", *x}});
   });
 
   const std::string url = std::string(so.tls_cert_file.empty() ? "http://" : "https://") + so.bind_address + ":" + std::to_string((*server)->port());
@@ -237,5 +274,7 @@ int run(const Config& cfg) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (sb::is_admin_command(argc, argv))
+    return sb::run_admin_command(argc, argv, {"stockbridge-agent", 8480}, std::cout, std::cerr, std::cin);
   return sb::run_program(argc, argv, {"stockbridge-agent", STOCKBRIDGE_VERSION, "the Stockbridge edge agent", nullptr}, sb::agent::agent_settings(), run);
 }

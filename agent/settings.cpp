@@ -1,5 +1,8 @@
 #include "agent/settings.h"
 
+#include <map>
+
+#include "platform/core/text.h"
 #include "platform/mqtt/mqtt_settings.h"
 
 namespace sb::agent {
@@ -27,6 +30,12 @@ std::string sweep_start_check(const std::string& v) {
   if (v == "latest") return "";
   if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos) return "must be latest or a Clarus id (0 = everything)";
   return "";
+}
+
+std::string pairs(const std::string& v) {
+  std::map<std::string, std::string> m;
+  Status s = parse_pairs(v, &m);
+  return s.ok() ? "" : s.message() + " (expected A=B,C=D)";
 }
 
 std::string log_level(const std::string& v) {
@@ -81,6 +90,10 @@ const SettingTable& agent_settings() {
       {"clarus.sweep_start", SettingType::kString, "latest", "Where the first sweep of a new journal starts: latest (only what happens from now on; history is not replayed into the ERP), or a Clarus id to start after (0 = everything, to backfill).", sweep_start_check},
       {"clarus.snapshot_interval", SettingType::kDuration, "15m", "How often stock balances are swept into an InventorySnapshot for reconciliation (0 = never)."},
       {"downlink.retry_max", SettingType::kDuration, "60s", "Longest wait between attempts to apply a command while Clarus is unavailable.", positive},
+      {"rules.location_map", SettingType::kString, "", "Clarus warehouse codes this site posts, with their ERP location ids, e.g. WH1=1 (as the relay's erp.location_map); an event of another warehouse is held at the site as UNMAPPED_LOCATION. Empty = not checked at the site (the relay still checks).", pairs},
+      {"rules.carrier_aliases", SettingType::kString, "", "Clarus carrier codes the ERP's carrier master knows by another name, as the relay's erp.carrier_aliases: CLARUS=ERP or CLARUS/SERVICE=ERP/SERVICE, e.g. RM=ROYALMAIL.", pairs},
+      {"admin.users_file", SettingType::kPath, "", "Users who may act on exceptions held at the site (retry, edit, discard) through the API and the command line, one 'name:pbkdf2-sha256:...' line each (make one with: stockbridge-agent hash-password NAME). Empty = nobody may act; reading stays open."},
+      {"exceptions.retention", SettingType::kDuration, "90d", "How long resolved and discarded exceptions are kept at the site, with their audit trail."},
       {"log.level", SettingType::kString, "info", "debug, info, warn or error.", log_level},
     };
     SettingTable mqtt = mqtt_settings("MQTT client id; default agent-<site.id>.");

@@ -99,6 +99,18 @@ Json agent_status(AgentContext& ctx) {
     r.set("at", time_or_null(o.at_ms()));
     recent.push(std::move(r));
   }
+  if (ctx.exceptions) s.set("exceptions", ctx.exceptions->counts().to_json());
+  if (ctx.rules) {
+    EdgeRulesStats rs = ctx.rules->stats();
+    Json& rules = s.set("rules", Json::object());
+    rules.set("held_events", num(rs.held_events));
+    rules.set("released", num(rs.released));
+    rules.set("discarded", num(rs.discarded));
+    if (ctx.master) {
+      rules.set("master_items", num(ctx.master->items()));
+      rules.set("master_carriers", num(ctx.master->carriers()));
+    }
+  }
   add_clarus_status(ctx, s);
   return s;
 }
@@ -132,6 +144,11 @@ HttpResponse metrics(AgentContext& ctx) {
   metric(o, "stockbridge_agent_https_fallback_active", "gauge", "1 while batches go by the HTTPS uplink.", fs.https_active ? 1 : 0);
   metric(o, "stockbridge_agent_outcomes_posted_total", "counter", "Events the relay reported posted to the ERP.", d(ctx.outcomes->posted()));
   metric(o, "stockbridge_agent_outcomes_held_total", "counter", "Events the relay reported held as exceptions.", d(ctx.outcomes->held()));
+  if (ctx.exceptions)
+    metric(o, "stockbridge_agent_exceptions_open", "gauge", "Exceptions open or retrying at the site.", d(ctx.exceptions->counts().open));
+  if (ctx.rules)
+    metric(o, "stockbridge_agent_held_events", "gauge", "Events held at the site (exceptions and those waiting behind them).",
+           d(ctx.rules->stats().held_events));
   add_clarus_metrics(ctx, o);
   return HttpResponse::text(200, std::move(o), "text/plain; version=0.0.4");
 }

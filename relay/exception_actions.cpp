@@ -17,13 +17,8 @@ ExceptionAction action_by(const std::string& who, const std::string& what, const
 }  // namespace
 
 std::vector<std::string> RelayExceptionActions::editable(const ExceptionRecord& r) const {
-  std::vector<std::string> out;
-  if (r.subject_kind != "event") return out;
-  if (const v1::ExceptionClassInfo* info = v1::exception_class(r.cls)) {
-    for (std::string_view f : info->editable)
-      if (!f.empty()) out.emplace_back(f);
-  }
-  return out;
+  if (r.subject_kind != "event") return {};
+  return v1::editable_fields(r.cls);
 }
 
 Result<v1::Event> RelayExceptionActions::held_event(const ExceptionRecord& r) {
@@ -59,11 +54,7 @@ Status RelayExceptionActions::edit(const ExceptionRecord& r, const std::map<std:
   if (!held.ok()) return held.status();
   v1::Event corrected = *held;
   std::string changes;
-  for (const auto& [field, value] : patch) {
-    std::string change;
-    SB_RETURN_IF_ERROR(v1::patch_event(&corrected, field, value, &change));
-    changes += (changes.empty() ? "" : "; ") + change;
-  }
+  SB_RETURN_IF_ERROR(v1::patch_event(&corrected, patch, &changes));
   ExceptionAction a = action_by(who, "edit", note);
   a.change = changes;
   return poster_.edit_held(corrected, a, v1::event_view(corrected).dump());

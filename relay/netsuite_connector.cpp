@@ -7,29 +7,14 @@
 
 #include "platform/core/json.h"
 #include "platform/core/log.h"
+#include "platform/core/text.h"
 
 namespace sb::relay {
 
 using namespace netsuite;
 
 Status parse_location_map(const std::string& text, std::map<std::string, std::string>* out) {
-  out->clear();
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    std::string entry = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    while (!entry.empty() && entry.front() == ' ') entry.erase(entry.begin());
-    while (!entry.empty() && entry.back() == ' ') entry.pop_back();
-    if (!entry.empty()) {
-      size_t eq = entry.find('=');
-      if (eq == std::string::npos || eq == 0 || eq + 1 == entry.size())
-        return Status::InvalidArgument("'" + entry + "' is not warehouse=location_id");
-      (*out)[entry.substr(0, eq)] = entry.substr(eq + 1);
-    }
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return Status::Ok();
+  return parse_pairs(text, out);
 }
 
 NetSuiteConnector::NetSuiteConnector(HttpClient& http, NetSuiteOptions options)

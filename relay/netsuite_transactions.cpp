@@ -6,9 +6,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <map>
-#include <regex>
 
 #include "relay/netsuite_connector.h"
+#include "stockbridge/v1/checks.h"
 #include "relay/netsuite_wire.h"
 
 namespace sb::relay {
@@ -104,15 +104,7 @@ ErpOutcome NetSuiteConnector::moves_for(const std::vector<OrderLine>& order, con
 
 ErpOutcome NetSuiteConnector::ship_method(const std::string& clarus_carrier, const std::string& clarus_service,
                                           std::string* pattern) {
-  // Exact first; else an alias for carrier/service, else for the carrier alone.
-  std::string carrier = clarus_carrier, service = clarus_service;
-  if (auto a = options_.carrier_aliases.find(carrier + "/" + service); a != options_.carrier_aliases.end()) {
-    const size_t slash = a->second.find('/');
-    carrier = a->second.substr(0, slash);
-    service = slash == std::string::npos ? service : a->second.substr(slash + 1);
-  } else if (auto c = options_.carrier_aliases.find(carrier); c != options_.carrier_aliases.end()) {
-    carrier = c->second;
-  }
+  const auto [carrier, service] = v1::erp_carrier(options_.carrier_aliases, clarus_carrier, clarus_service);
   const std::string key = carrier + "/" + service;
   {
     std::lock_guard lock(mu_);
@@ -154,30 +146,6 @@ ErpOutcome NetSuiteConnector::ship_method(const std::string& clarus_carrier, con
                               "UNKNOWN_CARRIER");
 }
 
-namespace {
-
-// Why the shipment's tracking numbers do not fit the ship item's format, or "" when they do.
-std::string tracking_problem(const v1::Shipment& s, const std::string& pattern) {
-  if (pattern.empty()) return "";
-  std::regex format;
-  try {
-    format = std::regex(pattern, std::regex::ECMAScript);
-  } catch (const std::regex_error&) {
-    return "";  // the ERP's pattern is broken; the ERP is the judge then
-  }
-  std::vector<std::string> numbers;
-  for (const v1::Package& p : s.packages()) numbers.push_back(p.tracking_number().empty() ? s.tracking_number() : p.tracking_number());
-  if (numbers.empty()) numbers.push_back(s.tracking_number());
-  for (const std::string& n : numbers) {
-    if (n.empty()) return "has no tracking number, and carrier " + s.carrier() + " " + s.carrier_service() + " needs one";
-    if (!std::regex_match(n, format))
-      return "has tracking number '" + n + "', which is not in the format carrier " + s.carrier() + " " +
-             s.carrier_service() + " uses";
-  }
-  return "";
-}
-
-}  // namespace
 
 namespace {
 
@@ -289,7 +257,7 @@ ErpOutcome NetSuiteConnector::post_fulfilment(const v1::Event& e) {
     std::string pattern;
     ErpOutcome method = ship_method(s.carrier(), s.carrier_service(), &pattern);
     if (method.kind != ErpOutcome::Kind::kPosted) return method;
-    if (std::string problem = tracking_problem(s, pattern); !problem.empty())
+    if (std::string problem = v1::tracking_problem(s, pattern); !problem.empty())
       return ErpOutcome::rejected(what + " " + problem + " (BAD_TRACKING)", "BAD_TRACKING");
     body.set("shipMethod", id_ref(method.erp_id));
   }

@@ -123,17 +123,7 @@ Json relay_status(RelayContext& ctx) {
   erp.set("released", num(ps.released));
   erp.set("discarded", num(ps.discarded));
 
-  if (ctx.exceptions) {
-    ExceptionCounts xc = ctx.exceptions->counts();
-    Json& x = s.set("exceptions", Json::object());
-    x.set("open", num(xc.open));
-    x.set("retrying", num(xc.retrying));
-    Json& by_class = x.set("by_class", Json::object());
-    for (const auto& [cls, n] : xc.by_class) by_class.set(cls, num(n));
-    Json& by_owner = x.set("by_owner", Json::object());
-    for (const auto& [owner, n] : xc.by_owner) by_owner.set(owner, num(n));
-    x.set("oldest_first_seen_ms", Json::number(xc.oldest_first_seen_ms));
-  }
+  if (ctx.exceptions) s.set("exceptions", ctx.exceptions->counts().to_json());
 
   Json& up = s.set("uplink", Json::object());
   up.set("broker_connected", Json::boolean(us.broker_connected));

@@ -17,4 +17,15 @@ std::vector<std::string> split_list(std::string_view text, std::string_view sepa
   return out;
 }
 
+Status parse_pairs(std::string_view text, std::map<std::string, std::string>* out) {
+  out->clear();
+  for (const std::string& item : split_list(text)) {
+    const size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == item.size())
+      return Status::InvalidArgument("'" + item + "' is not key=value");
+    (*out)[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  return Status::Ok();
+}
+
 }  // namespace sb

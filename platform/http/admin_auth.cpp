@@ -267,4 +267,13 @@ HttpResponse unauthorized(std::string_view why) {
   return r;
 }
 
+std::string basic_authorization(const std::string& name, const std::string& password) {
+  const std::string in = name + ":" + password;
+  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+  out.resize(static_cast<size_t>(n));
+  return "Basic " + out;
+}
+
 }  // namespace sb

@@ -60,6 +60,9 @@ class AdminUsers {
 Result<std::string> make_password_line(const std::string& name, const std::string& password,
                                        uint32_t iterations = 200'000);
 
+// The Authorization header value for HTTP Basic: "Basic base64(name:password)".
+std::string basic_authorization(const std::string& name, const std::string& password);
+
 // 401 with `WWW-Authenticate: Basic realm="stockbridge"` and the reason as JSON.
 HttpResponse unauthorized(std::string_view why);
 

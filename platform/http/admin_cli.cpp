@@ -14,7 +14,6 @@
 #include <string_view>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "platform/core/clock.h"
 #include "platform/core/json.h"
@@ -154,14 +153,6 @@ std::string parse_invocation(int argc, char** argv, Invocation* inv) {
 std::string env(const char* name) {
   const char* v = std::getenv(name);
   return v ? v : "";
-}
-
-std::string base64(std::string_view in) {
-  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
 }
 
 // Width on a terminal, counting UTF-8 code points (not bytes).
@@ -376,7 +367,7 @@ int run_exceptions(int argc, char** argv, const std::string& program, const Admi
              "$STOCKBRIDGE_PASSWORD or --password-file FILE\n";
       return kUsage;
     }
-    req.headers.emplace_back("Authorization", "Basic " + base64(user + ":" + password));
+    req.headers.emplace_back("Authorization", basic_authorization(user, password));
     OPENSSL_cleanse(password.data(), password.size());
   }
 

@@ -88,19 +88,6 @@ Result<ExceptionFilter> list_filter(const HttpRequest& req) {
   return f;
 }
 
-Json counts_json(const ExceptionCounts& c) {
-  auto num = [](uint64_t v) { return Json::number(static_cast<int64_t>(v)); };
-  Json j = Json::object();
-  j.set("open", num(c.open));
-  j.set("retrying", num(c.retrying));
-  Json& by_class = j.set("by_class", Json::object());
-  for (const auto& [cls, n] : c.by_class) by_class.set(cls, num(n));
-  Json& by_owner = j.set("by_owner", Json::object());
-  for (const auto& [owner, n] : c.by_owner) by_owner.set(owner, num(n));
-  j.set("oldest_first_seen_ms", Json::number(c.oldest_first_seen_ms));
-  return j;
-}
-
 HttpResponse list_response(ExceptionBook& book, const HttpRequest& req) {
   Result<ExceptionFilter> filter = list_filter(req);
   if (!filter.ok()) return HttpResponse::error(400, filter.status().message());
@@ -109,7 +96,7 @@ HttpResponse list_response(ExceptionBook& book, const HttpRequest& req) {
   Json j = Json::object();
   Json& items = j.set("exceptions", Json::array());
   for (const ExceptionRecord& r : *records) items.push(r.to_json());
-  j.set("counts", counts_json(book.counts()));
+  j.set("counts", book.counts().to_json());
   return HttpResponse::json(200, j.dump());
 }
 

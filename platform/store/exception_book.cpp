@@ -507,4 +507,17 @@ Result<uint64_t> ExceptionBook::prune(size_t max) {
   return pruned;
 }
 
+Json ExceptionCounts::to_json() const {
+  auto num = [](uint64_t v) { return Json::number(static_cast<int64_t>(v)); };
+  Json j = Json::object();
+  j.set("open", num(open));
+  j.set("retrying", num(retrying));
+  Json& classes = j.set("by_class", Json::object());
+  for (const auto& [cls, n] : by_class) classes.set(cls, num(n));
+  Json& owners = j.set("by_owner", Json::object());
+  for (const auto& [owner, n] : by_owner) owners.set(owner, num(n));
+  j.set("oldest_first_seen_ms", Json::number(oldest_first_seen_ms));
+  return j;
+}
+
 }  // namespace sb

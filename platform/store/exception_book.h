@@ -110,6 +110,9 @@ struct ExceptionCounts {
   std::map<std::string, uint64_t> by_class;  // unclosed, per class
   std::map<std::string, uint64_t> by_owner;  // unclosed, per owner
   int64_t oldest_first_seen_ms = 0;          // of the unclosed; 0 when none
+
+  // {"open","retrying","by_class":{..},"by_owner":{..},"oldest_first_seen_ms"}
+  Json to_json() const;
 };
 
 class ExceptionBook {

@@ -129,4 +129,14 @@ sb::Status patch_event(Event* e, const std::string& field, const std::string& va
   return sb::Status::Ok();
 }
 
+sb::Status patch_event(Event* e, const std::map<std::string, std::string>& patch, std::string* changes) {
+  changes->clear();
+  for (const auto& [field, value] : patch) {
+    std::string change;
+    SB_RETURN_IF_ERROR(patch_event(e, field, value, &change));
+    *changes += (changes->empty() ? "" : "; ") + change;
+  }
+  return sb::Status::Ok();
+}
+
 }  // namespace stockbridge::v1

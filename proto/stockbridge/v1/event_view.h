@@ -3,6 +3,7 @@
 // agent and the relay use these, so an edit means the same thing at either end.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "platform/core/json.h"
@@ -23,5 +24,7 @@ sb::Json event_view(const Event& e);
 // InvalidArgument naming the field when it does not apply to this event or the
 // value is empty or longer than 200 characters.
 sb::Status patch_event(Event* e, const std::string& field, const std::string& value, std::string* change);
+// Every field of `patch` in turn; *changes lists them "; "-separated. All or nothing for the caller's copy.
+sb::Status patch_event(Event* e, const std::map<std::string, std::string>& patch, std::string* changes);
 
 }  // namespace stockbridge::v1

@@ -9,7 +9,9 @@
 #pragma once
 
 #include <array>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace stockbridge::v1 {
 
@@ -65,6 +67,15 @@ inline const ExceptionClassInfo* exception_class(std::string_view name) {
   for (const ExceptionClassInfo& c : kExceptionClasses)
     if (c.name == name) return &c;
   return nullptr;
+}
+
+// The fields an edit may patch on an event held under class `name`.
+inline std::vector<std::string> editable_fields(std::string_view name) {
+  std::vector<std::string> out;
+  if (const ExceptionClassInfo* c = exception_class(name))
+    for (std::string_view f : c->editable)
+      if (!f.empty()) out.emplace_back(f);
+  return out;
 }
 
 // The owner of a class ("IT" for one this build does not know).

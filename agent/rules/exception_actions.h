@@ -1,0 +1,26 @@
+// The agent's side of exception actions (platform/http/exception_routes.h):
+// an event held at the site is retried, corrected or discarded through the
+// EdgeRules, which record each action in the same commit as the hold's end.
+// Thread-safety: called from HTTP handler threads; EdgeRules is thread-safe.
+#pragma once
+
+#include "agent/rules/edge_rules.h"
+#include "platform/http/exception_routes.h"
+
+namespace sb::agent {
+
+class AgentExceptionActions final : public ExceptionActions {
+ public:
+  explicit AgentExceptionActions(EdgeRules& rules) : rules_(rules) {}
+  std::vector<std::string> editable(const ExceptionRecord& r) const override;
+  Json describe(const ExceptionRecord& r) override;
+  Status retry(const ExceptionRecord& r, const std::string& who, const std::string& note) override;
+  Status edit(const ExceptionRecord& r, const std::map<std::string, std::string>& patch, const std::string& who,
+              const std::string& note) override;
+  Status discard(const ExceptionRecord& r, const std::string& who, const std::string& reason) override;
+
+ private:
+  EdgeRules& rules_;
+};
+
+}  // namespace sb::agent
