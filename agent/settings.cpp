@@ -91,7 +91,7 @@ const SettingTable& agent_settings() {
       {"clarus.snapshot_interval", SettingType::kDuration, "15m", "How often stock balances are swept into an InventorySnapshot for reconciliation (0 = never)."},
       {"downlink.retry_max", SettingType::kDuration, "60s", "Longest wait between attempts to apply a command while Clarus is unavailable.", positive},
       {"rules.location_map", SettingType::kString, "", "Clarus warehouse codes this site posts, with their ERP location ids, e.g. WH1=1 (as the relay's erp.location_map); an event of another warehouse is held at the site as UNMAPPED_LOCATION. Empty = not checked at the site (the relay still checks).", pairs},
-      {"rules.carrier_aliases", SettingType::kString, "", "Clarus carrier codes the ERP's carrier master knows by another name, as the relay's erp.carrier_aliases: CLARUS=ERP or CLARUS/SERVICE=ERP/SERVICE, e.g. RM=ROYALMAIL.", pairs},
+      {"rules.carrier_aliases", SettingType::kString, "", "Clarus carrier codes the ERP's carrier master knows by another name, as the relay's erp.carrier_aliases: CLARUS=ERP or CLARUS/SERVICE=ERP/SERVICE, e.g. RM=ROYALMAIL (an alias wins over the codes as they are).", pairs},
       {"admin.users_file", SettingType::kPath, "", "Users who may act on exceptions held at the site (retry, edit, discard) through the API and the command line, one 'name:pbkdf2-sha256:...' line each (make one with: stockbridge-agent hash-password NAME). Empty = nobody may act; reading stays open."},
       {"exceptions.retention", SettingType::kDuration, "90d", "How long resolved and discarded exceptions are kept at the site, with their audit trail."},
       {"log.level", SettingType::kString, "info", "debug, info, warn or error.", log_level},

@@ -6,6 +6,14 @@
 namespace sb::relay {
 namespace {
 
+constexpr char kInvalid[] = "INVALID_EVENT";
+
+// An invalid event (no id, no key, another site's) cannot be made right here.
+Status refuse_invalid(const ExceptionRecord& r) {
+  if (r.cls != kInvalid) return Status::Ok();
+  return Status::InvalidArgument("exception " + r.id + " holds an invalid event, which cannot be posted as it is: discard it with a reason");
+}
+
 ExceptionAction action_by(const std::string& who, const std::string& what, const std::string& note) {
   ExceptionAction a;
   a.who = who;
@@ -17,11 +25,12 @@ ExceptionAction action_by(const std::string& who, const std::string& what, const
 }  // namespace
 
 std::vector<std::string> RelayExceptionActions::editable(const ExceptionRecord& r) const {
-  if (r.subject_kind != "event") return {};
-  return v1::editable_fields(r.cls);
+  if (r.subject_kind != "event" || r.cls == kInvalid) return {};
+  Result<v1::Event> e = held_event(r);
+  return e.ok() ? v1::patchable(*e, v1::editable_fields(r.cls)) : std::vector<std::string>{};
 }
 
-Result<v1::Event> RelayExceptionActions::held_event(const ExceptionRecord& r) {
+Result<v1::Event> RelayExceptionActions::held_event(const ExceptionRecord& r) const {
   if (r.subject_kind != "event") return Status::InvalidArgument("exception " + r.id + " does not hold an event");
   Result<uint64_t> seq = ledger_.seq_of(r.subject_id);
   if (!seq.ok()) return seq.status();
@@ -45,11 +54,13 @@ Json RelayExceptionActions::describe(const ExceptionRecord& r) {
 
 Status RelayExceptionActions::retry(const ExceptionRecord& r, const std::string& who, const std::string& note) {
   if (r.subject_kind != "event") return Status::InvalidArgument("exception " + r.id + " does not hold an event");
+  SB_RETURN_IF_ERROR(refuse_invalid(r));
   return poster_.retry_held(r.subject_id, action_by(who, "retry", note));
 }
 
 Status RelayExceptionActions::edit(const ExceptionRecord& r, const std::map<std::string, std::string>& patch,
                                    const std::string& who, const std::string& note) {
+  SB_RETURN_IF_ERROR(refuse_invalid(r));
   Result<v1::Event> held = held_event(r);
   if (!held.ok()) return held.status();
   v1::Event corrected = *held;

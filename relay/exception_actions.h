@@ -23,7 +23,7 @@ class RelayExceptionActions : public ExceptionActions {
 
  private:
   // The held event an exception stands for.
-  Result<v1::Event> held_event(const ExceptionRecord& r);
+  Result<v1::Event> held_event(const ExceptionRecord& r) const;
   Ledger& ledger_;
   Poster& poster_;
 };

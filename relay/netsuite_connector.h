@@ -56,8 +56,9 @@ struct NetSuiteOptions {
   int over_receipt_percent = 0;
   // Clarus carrier codes renamed or spelled otherwise than the ERP's carrier
   // master: "CARRIER/SERVICE" or "CARRIER" (Clarus) -> the same form in the
-  // ERP's custitem_sb_carrier / custitem_sb_service_code. Matching is exact
-  // first, then CARRIER/SERVICE, then CARRIER alone (the service kept).
+  // ERP's custitem_sb_carrier / custitem_sb_service_code: an alias for
+  // CARRIER/SERVICE wins, then one for CARRIER alone (the service kept), else
+  // the codes as they are (v1::erp_carrier).
   std::map<std::string, std::string> carrier_aliases;
 };
 

@@ -83,12 +83,15 @@ Status Poster::load() {
   lock.unlock();
   reconcile_exceptions(held_records);
   if (!book_) return Status::Ok();
-  // Events retried before the restart: their exceptions resolve when they post.
+  // Events released before the restart (retried, or re-validated) and not yet
+  // posted: their exceptions resolve when they post.
   return book_->scan_unclosed([&](const ExceptionRecord& x) {
-    if (x.subject_kind != kEvent || x.state != ExceptionState::kRetrying) return true;
+    if (x.subject_kind != kEvent) return true;
     Result<uint64_t> seq = ledger_.seq_of(x.subject_id);
+    if (!seq.ok() || *seq == 0) return true;
+    Result<LedgerRecord> rec = ledger_.load(*seq);
     std::lock_guard relock(mu_);
-    if (seq.ok() && *seq != 0) released_.insert(*seq);
+    if (rec.ok() && !rec->held) released_.insert(*seq);
     return true;
   });
 }
@@ -285,14 +288,20 @@ void Poster::finish(Work& w, const ErpOutcome& o) {
     std::vector<Ledger::Posted> done{{w.seq, record.event.event_id()}};
     for (const auto& [seq, rec] : w.group) done.push_back({seq, rec.event.event_id()});
     bool was_released;
+    std::string quiet_why;
     {
       std::lock_guard lock(mu_);
       was_released = released_.count(w.seq) > 0;
+      if (auto q = quiet_.find(w.seq); q != quiet_.end()) {
+        was_released = true;
+        quiet_why = q->second;
+      }
     }
     Ledger::AlsoInTxn resolve;
-    const std::string note = w.found_by_lookup
-                                 ? "superseded: the ERP already holds record " + outcome.erp_id + " for this event"
-                                 : "posted as ERP record " + outcome.erp_id + " after the retry";
+    const std::string note =
+        w.found_by_lookup ? "superseded: the ERP already holds record " + outcome.erp_id + " for this event"
+        : quiet_why.empty() ? "posted as ERP record " + outcome.erp_id + " after the retry"
+                            : "re-validated (" + quiet_why + "): posted as ERP record " + outcome.erp_id;
     if (was_released && book_) {
       resolve = [&](WriteTxn& txn) {
         Status r = book_->resolve_subject_in(txn, kEvent, record.event.event_id(), "system", note);
@@ -303,7 +312,21 @@ void Poster::finish(Work& w, const ErpOutcome& o) {
     if (!s.ok()) outcome = ErpOutcome::retry("recording the posting: " + s.to_string(), true);
   } else if (outcome.kind == ErpOutcome::Kind::kRejected && !record.held) {  // held already: nothing to record
     Ledger::AlsoInTxn raise;
-    if (book_) {
+    bool quiet;
+    {
+      std::lock_guard lock(mu_);
+      quiet = quiet_.count(w.seq) > 0;
+    }
+    // A quiet re-validation held for the same class and reason changes nothing in the exception.
+    if (quiet && book_) {
+      Result<ExceptionRecord> x = book_->find_subject(kEvent, record.event.event_id());
+      if (x.ok() && !is_closed(x->state) && x->cls == outcome.cls && x->reason == outcome.reason) {
+        raised = *x;
+      } else {
+        quiet = false;
+      }
+    }
+    if (book_ && !quiet) {
       raise = [&](WriteTxn& txn) {
         return book_->raise_in(txn, raise_for(record, outcome.cls, outcome.reason), &raised);
       };
@@ -345,6 +368,7 @@ void Poster::finish(Work& w, const ErpOutcome& o) {
       k.lookup_first = false;
       attempted_.erase(w.seq);
       released_.erase(w.seq);
+      quiet_.erase(w.seq);
       stats_.posted += n;
       if (!w.group.empty()) {
         stats_.coalesced_events += n;
@@ -365,6 +389,7 @@ void Poster::finish(Work& w, const ErpOutcome& o) {
       k.held = true;
       ++stats_.held;
       released_.erase(w.seq);
+      quiet_.erase(w.seq);
       held_class_[w.key] = outcome.cls;
       v1::EventOutcome* out = report(record, v1::EventOutcome::HELD);
       out->set_reason(outcome.reason);
@@ -444,18 +469,28 @@ void Poster::unblock(const std::string& key, uint64_t seq) {
 }
 
 Status Poster::retry_held(const std::string& event_id, ExceptionAction action) {
+  erp_.refresh_master_data();  // a person retries after a fix in the ERP: read it afresh
+  return release_held(event_id, &action, "");
+}
+
+Status Poster::release_held(const std::string& event_id, const ExceptionAction* action, const std::string& why) {
   uint64_t seq = 0;
   LedgerRecord rec;
   std::string key;
   SB_RETURN_IF_ERROR(find_held(event_id, &seq, &rec, &key));
   Status s = ledger_.release(seq, nullptr, [&](WriteTxn& txn) -> Status {
-    if (!book_) return Status::Ok();
+    if (!book_ || !action) return Status::Ok();
     Result<ExceptionRecord> x = book_->find_subject_in(txn, kEvent, event_id);
     if (!x.ok() || is_closed(x->state)) return Status::Ok();
-    return book_->act_in(txn, x->id, ExceptionState::kRetrying, action);
+    return book_->act_in(txn, x->id, ExceptionState::kRetrying, *action);
   });
   if (!s.ok()) return s;
-  log::info("poster", "held event retried", {{"event_id", event_id}, {"who", action.who}, {"note", action.note}});
+  if (action) {
+    log::info("poster", "held event retried", {{"event_id", event_id}, {"who", action->who}, {"note", action->note}});
+  } else {
+    std::lock_guard lock(mu_);
+    quiet_[seq] = why;
+  }
   unblock(key, seq);
   return Status::Ok();
 }
@@ -553,11 +588,7 @@ size_t Poster::revalidate_master_data(const std::string& why) {
   for (uint64_t seq : heads) {
     Result<LedgerRecord> r = ledger_.load(seq);
     if (!r.ok() || !r->held) continue;
-    ExceptionAction a;
-    a.who = "system";
-    a.action = "re-validate";
-    a.note = why;
-    if (retry_held(r->event.event_id(), a).ok()) ++released;
+    if (release_held(r->event.event_id(), nullptr, why).ok()) ++released;
   }
   if (released > 0) log::info("poster", "re-validating held events after a master data change", {{"events", released}, {"why", why}});
   return released;

@@ -147,6 +147,10 @@ class Poster {
   Status find_held(const std::string& event_id, uint64_t* seq, LedgerRecord* rec, std::string* key);
   // Back to the queue after the ledger released it.
   void unblock(const std::string& key, uint64_t seq);
+  // Releases a held event: with `action` recorded (a person), or quietly (a
+  // re-validation: the exception only changes if the event posts, or is held
+  // for another reason), `why` then says what changed.
+  Status release_held(const std::string& event_id, const ExceptionAction* action, const std::string& why);
   // Exceptions for held events that have none (held at intake, or a crash between commits).
   void reconcile_exceptions(const std::vector<std::pair<uint64_t, LedgerRecord>>& held);
 
@@ -165,6 +169,7 @@ class Poster {
   std::multimap<int64_t, std::string> delayed_;
   std::unordered_set<uint64_t> attempted_;  // attempted before the last start
   std::unordered_set<uint64_t> released_;   // retried after a hold: their exception resolves when they post
+  std::unordered_map<uint64_t, std::string> quiet_;  // re-validated without a trail entry, and why
   std::unordered_map<std::string, std::string> held_class_;  // key -> class of its held head
   int limit_;
   int active_ = 0;

@@ -22,7 +22,8 @@ Status only_events(const ExceptionRecord& r) {
 
 std::vector<std::string> AgentExceptionActions::editable(const ExceptionRecord& r) const {
   if (r.subject_kind != "event") return {};
-  return v1::editable_fields(r.cls);
+  Result<v1::Event> e = rules_.held_event(r.subject_id);
+  return e.ok() ? v1::patchable(*e, v1::editable_fields(r.cls)) : std::vector<std::string>{};
 }
 
 Json AgentExceptionActions::describe(const ExceptionRecord& r) {

@@ -139,4 +139,14 @@ sb::Status patch_event(Event* e, const std::map<std::string, std::string>& patch
   return sb::Status::Ok();
 }
 
+std::vector<std::string> patchable(const Event& e, const std::vector<std::string>& fields) {
+  std::vector<std::string> out;
+  for (const std::string& f : fields) {
+    Event copy = e;
+    std::string change;
+    if (patch_event(&copy, f, "x", &change).ok()) out.push_back(f);
+  }
+  return out;
+}
+
 }  // namespace stockbridge::v1

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "platform/core/json.h"
 #include "platform/core/status.h"
@@ -24,6 +25,9 @@ sb::Json event_view(const Event& e);
 // InvalidArgument naming the field when it does not apply to this event or the
 // value is empty or longer than 200 characters.
 sb::Status patch_event(Event* e, const std::string& field, const std::string& value, std::string* change);
+// The fields of `fields` patch_event() can set on this event (e.g. `sku` only on a stock adjustment).
+std::vector<std::string> patchable(const Event& e, const std::vector<std::string>& fields);
+
 // Every field of `patch` in turn; *changes lists them "; "-separated. All or nothing for the caller's copy.
 sb::Status patch_event(Event* e, const std::map<std::string, std::string>& patch, std::string* changes);
 

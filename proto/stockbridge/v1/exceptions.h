@@ -35,7 +35,7 @@ inline constexpr std::array<ExceptionClassInfo, 14> kExceptionClasses{{
      "Add the unit or fix its conversion rate on the ERP item (it then flows on by itself), or correct the unit.",
      {"unit", "", ""}, true},
     {"UNKNOWN_CARRIER", "IT", "The carrier or service on the shipment is not in the ERP's carrier master.",
-     "Add the ship item in the ERP or an alias in rules.carrier_aliases, or correct the carrier on the shipment.",
+     "Add the ship item in the ERP, or an alias (erp.carrier_aliases at the relay, rules.carrier_aliases at the site), or correct the carrier on the shipment.",
      {"carrier", "carrier_service", ""}, true},
     {"BAD_TRACKING", "warehouse", "The shipment's tracking number is missing or is not in the carrier's format.",
      "Enter the tracking number from the label.", {"tracking_number", "carrier", "carrier_service"}, false},

@@ -5,6 +5,7 @@
 // Real threads, the memory store twin, an in-test ERP (ScriptedErp).
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "platform/core/clock.h"
@@ -109,8 +110,13 @@ TEST_GROUP(RelayExceptions) {
     return x.ok() ? *x : ExceptionRecord{};
   }
   std::string state(const std::string& event_id) { return ledger->state_of(event_id).value(); }
+  static void settle() { std::this_thread::sleep_for(Millis(40)); }
+  // Held, its exception raised, and the poster done with it (its site was told).
   bool held(const std::string& event_id) {
-    return eventually([&] { return state(event_id) == "held" && book->find_subject("event", event_id).ok(); });
+    return eventually([&] {
+      return state(event_id) == "held" && book->find_subject("event", event_id).ok() &&
+             outcomes.has(event_id, v1::EventOutcome::HELD);
+    });
   }
 };
 
@@ -243,11 +249,34 @@ TEST(RelayExceptions, MasterDataChangesReleaseOnlyTheClassesThatWaitForIt) {
   CHECK(eventually([&] { return state("u-1") == "posted"; }));
   CHECK(eventually([&] { return exception_of("u-1").state == ExceptionState::kResolved; }));
   ExceptionRecord u = exception_of("u-1");
+  LONGS_EQUAL(2, u.trail.size());  // raised, resolved: a re-validation writes only what came of it
   STRCMP_EQUAL("system", u.trail[1].who.c_str());
-  STRCMP_EQUAL("item NEW-1 changed in the ERP", u.trail[1].note.c_str());
+  STRCMP_EQUAL("re-validated (item NEW-1 changed in the ERP): posted as ERP record IA-1", u.trail[1].note.c_str());
   STRCMP_EQUAL("held", state("o-1").c_str());
   LONGS_EQUAL(1, exception_of("o-1").trail.size());
   LONGS_EQUAL(0, poster->revalidate_master_data("again"));  // nothing left that master data clears
+}
+
+TEST(RelayExceptions, AReValidationThatFindsTheSameProblemLeavesTheExceptionAsItWas) {
+  erp.script_post("u-1", ErpOutcome::rejected("SKU NEW-1 is not an item in the ERP (UNKNOWN_SKU)", "UNKNOWN_SKU"));
+  erp.script_post("u-1", ErpOutcome::rejected("SKU NEW-1 is not an item in the ERP (UNKNOWN_SKU)", "UNKNOWN_SKU"));
+  erp.script_post("u-1", ErpOutcome::rejected("item NEW-1 is inactive in the ERP (INACTIVE_SKU)", "INACTIVE_SKU"));
+  start_poster();
+  deliver({adjustment("site-a", 1, "u-1", "K1", "NEW-1")});
+  CHECK(held("u-1"));
+  LONGS_EQUAL(1, poster->revalidate_master_data("item OTHER changed in the ERP"));
+  CHECK(eventually([&] { return erp.posts_of("u-1") == 2 && state("u-1") == "held" && poster->stats().blocked_keys == 1; }));
+  settle();
+  ExceptionRecord x = exception_of("u-1");
+  LONGS_EQUAL(1, x.trail.size());
+  LONGS_EQUAL(1, x.attempts);
+  CHECK(x.state == ExceptionState::kOpen);
+  // Held again for another reason: that is news, and it is written down.
+  LONGS_EQUAL(1, poster->revalidate_master_data("item NEW-1 changed in the ERP"));
+  CHECK(eventually([&] { return exception_of("u-1").cls == "INACTIVE_SKU"; }));
+  x = exception_of("u-1");
+  LONGS_EQUAL(2, x.trail.size());
+  LONGS_EQUAL(2, x.attempts);
 }
 
 TEST(RelayExceptions, ARetriedEventTheErpAlreadyHoldsResolvesAsSupersededWithoutASecondRecord) {
