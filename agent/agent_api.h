@@ -5,6 +5,7 @@
 //   GET  /metrics       Prometheus text
 //   GET  /healthz       the process answers
 //   GET  /readyz        the journal accepts events (503 when full)
+//   POST /api/sku-audit runs the SKU master audit now (admin credentials); its report
 //   GET  /api/exceptions[/{id}], POST /api/exceptions/{id}/{retry,edit,discard}
 //                       events held at the site and the actions on them (exception_routes.h)
 //
@@ -29,6 +30,8 @@
 #include "agent/outcome_log.h"
 #include "agent/rules/edge_rules.h"
 #include "agent/rules/master_data.h"
+#include "agent/rules/sku_audit.h"
+#include "platform/http/admin_auth.h"
 #include "platform/core/clock.h"
 #include "platform/http/http.h"
 #include "platform/store/kv_store.h"
@@ -66,6 +69,8 @@ struct AgentContext {
   ExceptionBook* exceptions = nullptr;
   EdgeRules* rules = nullptr;
   MasterData* master = nullptr;
+  SkuAudit* audit = nullptr;                       // null without a Clarus adapter
+  std::shared_ptr<const AdminUsers> users;         // who may act (POST /api/sku-audit); null = nobody
 };
 
 std::shared_ptr<Router> make_agent_router(AgentContext& ctx);

@@ -14,6 +14,7 @@
 #include "agent/rules/edge_rules.h"
 #include "agent/rules/exception_actions.h"
 #include "agent/rules/master_data.h"
+#include "agent/rules/sku_audit.h"
 #include "agent/settings.h"
 #include "platform/core/log.h"
 #include "platform/core/periodic.h"
@@ -43,12 +44,14 @@ struct ClarusParts {
   std::unique_ptr<CommandJournal> commands;
   std::unique_ptr<ClarusCommandApplier> applier;
   std::unique_ptr<MasterDataRecorder> recorder;  // item and carrier upserts kept for the site's checks
+  std::unique_ptr<ClarusCommandApplier> audit_applier;  // the SKU audit's own (appliers are not shared across threads)
+  std::unique_ptr<SkuAudit> audit;
   std::unique_ptr<Downlink> downlink;
   std::unique_ptr<ClarusSweeper> sweeper;
   std::unique_ptr<ClarusWebhookIntake> webhooks;  // null when clarus.webhooks is off (a polling-only site)
 
   Status make(const Config& cfg, KvStore& store, GroupCommitter& committer, MessageTransport& transport,
-              Journal& journal, MasterData& master, EdgeRules& rules, const Clock& clock) {
+              Journal& journal, MasterData& master, EdgeRules& rules, ExceptionBook& book, const Clock& clock) {
     Result<std::string> secret = read_secret_file(cfg.str("clarus.client_secret_file"));
     if (!secret.ok()) return Status(secret.status().code(), "clarus.client_secret_file: " + secret.status().message());
     HttpClientOptions ho;
@@ -78,6 +81,9 @@ struct ClarusParts {
     recorder = std::make_unique<MasterDataRecorder>(master, *applier,
                                                     [&rules](const std::string& what) { rules.revalidate(what); });
     downlink = std::make_unique<Downlink>(*commands, transport, *recorder, clock, dopt);
+    audit_applier = std::make_unique<ClarusCommandApplier>(
+        *client, *commands, ClarusAccount{cfg.integer("clarus.account_id"), cfg.integer("clarus.warehouse_id")});
+    audit = std::make_unique<SkuAudit>(*client, master, book, *audit_applier, cfg.str("site.id"));
 
     SweepOptions so;
     so.site_id = cfg.str("site.id");
@@ -196,7 +202,7 @@ int run(const Config& cfg) {
   // The Clarus side: commands down from the ERP, applied to Clarus.
   ClarusParts clarus;
   if (!cfg.str("clarus.base_url").empty()) {
-    Status made = clarus.make(cfg, **store, committer, *transport, **journal, **master, **rules, clock);
+    Status made = clarus.make(cfg, **store, committer, *transport, **journal, **master, **rules, **book, clock);
     if (!made.ok()) return fail("Clarus settings", made);
     forwarder.on_other_message([&clarus](MqttMessage m) { clarus.downlink->handle_message(std::move(m)); });
     clarus.downlink->attach();
@@ -223,6 +229,8 @@ int run(const Config& cfg) {
   ctx.exceptions = book->get();
   ctx.rules = rules->get();
   ctx.master = master->get();
+  ctx.audit = clarus.audit.get();
+  ctx.users = users;
 
   HttpServerOptions so;
   so.bind_address = cfg.str("intake.bind");
@@ -233,7 +241,7 @@ int run(const Config& cfg) {
   so.tls_key_file = cfg.str("intake.tls_key_file");
   std::shared_ptr<Router> router = make_agent_router(ctx);
   if (clarus.webhooks) add_clarus_webhook_routes(*router, *clarus.webhooks);
-  AgentExceptionActions exception_actions(**rules);
+  AgentExceptionActions exception_actions(**rules, **book, clarus.audit.get());
   add_exception_routes(*router, **book, users, exception_actions);
   Result<std::unique_ptr<HttpServer>> server = start_http_server(so, router);
   if (!server.ok()) return fail("cannot listen on " + so.bind_address + ":" + std::to_string(so.port), server.status());
@@ -252,6 +260,11 @@ int run(const Config& cfg) {
     if (x.ok() && *x > 0) log::info("agent", "forgot exceptions closed long ago", {{"count", *x}});
   });
 
+  // The SKU audit on its schedule (also on demand: POST /api/sku-audit).
+  std::unique_ptr<Periodic> auditor;
+  if (clarus.audit && cfg.duration("audit.sku_interval").count() > 0)
+    auditor = std::make_unique<Periodic>(cfg.duration("audit.sku_interval"), [&clarus] { clarus.audit->run(); });
+
   const std::string url = std::string(so.tls_cert_file.empty() ? "http://" : "https://") + so.bind_address + ":" + std::to_string((*server)->port());
   log::info("agent", "started", {{"site", site}, {"version", version}, {"intake", url + "/v1/events"},
                                  {"status", url + "/api/status"}, {"broker", mo.server_uri},
@@ -266,6 +279,7 @@ int run(const Config& cfg) {
   (void)transport->publish(v1::state_topic(site), Forwarder::offline_state(site, version), 1, true);
   transport->stop();
   pruner.stop();
+  if (auditor) auditor->stop();
   committer.stop();
   log::info("agent", "stopped");
   return 0;

@@ -93,6 +93,7 @@ const SettingTable& agent_settings() {
       {"rules.location_map", SettingType::kString, "", "Clarus warehouse codes this site posts, with their ERP location ids, e.g. WH1=1 (as the relay's erp.location_map); an event of another warehouse is held at the site as UNMAPPED_LOCATION. Empty = not checked at the site (the relay still checks).", pairs},
       {"rules.carrier_aliases", SettingType::kString, "", "Clarus carrier codes the ERP's carrier master knows by another name, as the relay's erp.carrier_aliases: CLARUS=ERP or CLARUS/SERVICE=ERP/SERVICE, e.g. RM=ROYALMAIL (an alias wins over the codes as they are).", pairs},
       {"admin.users_file", SettingType::kPath, "", "Users who may act on exceptions held at the site (retry, edit, discard) through the API and the command line, one 'name:pbkdf2-sha256:...' line each (make one with: stockbridge-agent hash-password NAME). Empty = nobody may act; reading stays open."},
+      {"audit.sku_interval", SettingType::kDuration, "24h", "How often the SKU master audit compares Clarus's products with the ERP's items as the site last heard them (differences become SKU_DIVERGENCE exceptions); 0 = only on demand (POST /api/sku-audit)."},
       {"exceptions.retention", SettingType::kDuration, "90d", "How long resolved and discarded exceptions are kept at the site, with their audit trail."},
       {"log.level", SettingType::kString, "info", "debug, info, warn or error.", log_level},
     };

@@ -1,6 +1,7 @@
 #include <cstdio>
 
 #include "agent/agent_api.h"
+#include "platform/core/log.h"
 #include "platform/core/report.h"
 
 namespace sb::agent {
@@ -18,6 +19,18 @@ std::string flow_state(const ForwarderStats& f, const JournalStats& j, uint64_t 
   if (!f.broker_connected && !f.https_active) return "offline";
   if (j.backlog > batch) return "catching_up";
   return "flowing";
+}
+
+Json audit_json(const SkuAuditReport& r) {
+  Json j = Json::object();
+  j.set("at", time_or_null(r.at_ms));
+  j.set("items", num(r.items));
+  j.set("products", num(r.products));
+  j.set("divergent", num(r.divergent));
+  j.set("raised", num(r.raised));
+  j.set("resolved", num(r.resolved));
+  if (!r.error.empty()) j.set("error", Json::string(r.error));
+  return j;
 }
 
 }  // namespace
@@ -111,6 +124,7 @@ Json agent_status(AgentContext& ctx) {
       rules.set("master_carriers", num(ctx.master->carriers()));
     }
   }
+  if (ctx.audit) s.set("sku_audit", audit_json(ctx.audit->last()));
   add_clarus_status(ctx, s);
   return s;
 }
@@ -155,11 +169,27 @@ HttpResponse metrics(AgentContext& ctx) {
 
 }  // namespace
 
+namespace {
+
+// Runs the SKU master audit now: a person's action, so it needs credentials.
+HttpResponse run_sku_audit(AgentContext& ctx, const HttpRequest& req) {
+  if (!ctx.audit) return HttpResponse::error(409, "this agent has no Clarus adapter to audit");
+  std::string why;
+  std::optional<std::string> who = ctx.users ? ctx.users->authenticate(req, &why) : std::nullopt;
+  if (!who) return unauthorized(ctx.users && !ctx.users->empty() ? why : "no admin users are configured: set admin.users_file");
+  log::info("audit", "SKU audit asked for", {{"who", *who}});
+  SkuAuditReport r = ctx.audit->run();
+  return HttpResponse::json(r.error.empty() ? 200 : 503, audit_json(r).dump());
+}
+
+}  // namespace
+
 std::shared_ptr<Router> make_agent_router(AgentContext& ctx) {
   auto r = std::make_shared<Router>();
   r->add("POST", "/v1/events", [&ctx](const HttpRequest& req) { return handle_post_events(ctx, req); });
   r->add("GET", "/api/status", [&ctx](const HttpRequest&) { return HttpResponse::json(200, agent_status(ctx).dump()); });
   r->add("GET", "/metrics", [&ctx](const HttpRequest&) { return metrics(ctx); });
+  r->add("POST", "/api/sku-audit", [&ctx](const HttpRequest& req) { return run_sku_audit(ctx, req); });
   r->add("GET", "/healthz", [](const HttpRequest&) { return HttpResponse::json(200, "{\"status\":\"ok\"}"); });
   r->add("GET", "/readyz", [&ctx](const HttpRequest&) {
     JournalStats js = ctx.journal->stats();

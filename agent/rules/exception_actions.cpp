@@ -14,6 +14,8 @@ ExceptionAction action_by(const std::string& who, const std::string& what, const
   return a;
 }
 
+constexpr char kItem[] = "item";
+
 Status only_events(const ExceptionRecord& r) {
   return r.subject_kind == "event" ? Status::Ok() : Status::InvalidArgument("exception " + r.id + " does not hold an event");
 }
@@ -28,6 +30,7 @@ std::vector<std::string> AgentExceptionActions::editable(const ExceptionRecord& 
 
 Json AgentExceptionActions::describe(const ExceptionRecord& r) {
   Json j = Json::object();
+  if (r.subject_kind == kItem) j.set("retry_does", Json::string("pushes the ERP's values for the item to Clarus"));
   if (r.subject_kind != "event") return j;
   Result<v1::Event> e = rules_.held_event(r.subject_id);
   j.set("subject_state", Json::string(e.ok() ? "held at the site" : "not held at the site"));
@@ -37,6 +40,10 @@ Json AgentExceptionActions::describe(const ExceptionRecord& r) {
 }
 
 Status AgentExceptionActions::retry(const ExceptionRecord& r, const std::string& who, const std::string& note) {
+  if (r.subject_kind == kItem) {
+    if (!audit_) return Status::FailedPrecondition("this agent has no Clarus adapter to push the ERP's values to");
+    return audit_->push(r.subject_id, action_by(who, "push ERP values", note));
+  }
   SB_RETURN_IF_ERROR(only_events(r));
   return rules_.retry(r.subject_id, action_by(who, "retry", note));
 }
@@ -53,6 +60,7 @@ Status AgentExceptionActions::edit(const ExceptionRecord& r, const std::map<std:
 }
 
 Status AgentExceptionActions::discard(const ExceptionRecord& r, const std::string& who, const std::string& reason) {
+  if (r.subject_kind == kItem) return book_.act(r.id, ExceptionState::kDiscarded, action_by(who, "discard", reason)).status();
   SB_RETURN_IF_ERROR(only_events(r));
   return rules_.discard(r.subject_id, action_by(who, "discard", reason));
 }

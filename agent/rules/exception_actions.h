@@ -1,17 +1,21 @@
 // The agent's side of exception actions (platform/http/exception_routes.h):
 // an event held at the site is retried, corrected or discarded through the
-// EdgeRules, which record each action in the same commit as the hold's end.
+// EdgeRules, which record each action in the same commit as the hold's end;
+// an SKU divergence (subject "item") is retried by pushing the ERP's values
+// to Clarus (SkuAudit), or discarded.
 // Thread-safety: called from HTTP handler threads; EdgeRules is thread-safe.
 #pragma once
 
 #include "agent/rules/edge_rules.h"
+#include "agent/rules/sku_audit.h"
 #include "platform/http/exception_routes.h"
 
 namespace sb::agent {
 
 class AgentExceptionActions final : public ExceptionActions {
  public:
-  explicit AgentExceptionActions(EdgeRules& rules) : rules_(rules) {}
+  AgentExceptionActions(EdgeRules& rules, ExceptionBook& book, SkuAudit* audit)
+      : rules_(rules), book_(book), audit_(audit) {}
   std::vector<std::string> editable(const ExceptionRecord& r) const override;
   Json describe(const ExceptionRecord& r) override;
   Status retry(const ExceptionRecord& r, const std::string& who, const std::string& note) override;
@@ -21,6 +25,8 @@ class AgentExceptionActions final : public ExceptionActions {
 
  private:
   EdgeRules& rules_;
+  ExceptionBook& book_;
+  SkuAudit* audit_;  // null without a Clarus adapter
 };
 
 }  // namespace sb::agent

@@ -70,6 +70,16 @@ std::optional<v1::CarrierUpsert> MasterData::carrier(ReadTxn& txn, const std::st
   return out;
 }
 
+Status MasterData::for_each_item(const std::function<void(const v1::ItemUpsert&)>& visit) const {
+  Result<std::unique_ptr<ReadTxn>> txn = store_.read();
+  if (!txn.ok()) return txn.status();
+  return (*txn)->scan(items_table_, "", [&](std::string_view, std::string_view v) {
+    v1::ItemUpsert item;
+    if (item.ParseFromArray(v.data(), static_cast<int>(v.size()))) visit(item);
+    return true;
+  });
+}
+
 Result<Applied> MasterDataRecorder::apply(const v1::Command& command) {
   const bool master = command.has_item_upsert() || command.has_carrier_upsert();
   if (master) SB_RETURN_IF_ERROR(master_.record(command));

@@ -31,6 +31,10 @@ class MasterData {
   // Lookups inside a caller's transaction (the journal's, while it appends).
   std::optional<v1::ItemUpsert> item(ReadTxn& txn, const std::string& sku) const;
   std::optional<v1::CarrierUpsert> carrier(ReadTxn& txn, const std::string& carrier, const std::string& service) const;
+  // A read transaction for the lookups below.
+  Result<std::unique_ptr<ReadTxn>> read() const { return store_.read(); }
+  // Every item the site has heard of, in SKU order.
+  Status for_each_item(const std::function<void(const v1::ItemUpsert&)>& visit) const;
   // True once any carrier is known: until then carriers are not checked here.
   bool knows_carriers() const { return carriers_.load() > 0; }
   uint64_t items() const { return items_.load(); }
