@@ -12,7 +12,9 @@ Json num(uint64_t v) { return json_count(v); }
 Json command_outcome_json(const v1::CommandOutcome& o) {
   Json r = Json::object();
   r.set("command_id", Json::string(o.command_id()));
-  r.set("outcome", Json::string(o.kind() == v1::CommandOutcome::APPLIED ? "applied" : "held"));
+  r.set("outcome", Json::string(o.kind() == v1::CommandOutcome::APPLIED     ? "applied"
+                                  : o.kind() == v1::CommandOutcome::DISCARDED ? "discarded"
+                                                                              : "held"));
   if (!o.clarus_id().empty()) r.set("clarus_id", Json::string(o.clarus_id()));
   if (!o.reason().empty()) r.set("reason", Json::string(o.reason()));
   r.set("at", time_or_null(o.at_ms()));

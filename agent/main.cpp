@@ -78,8 +78,16 @@ struct ClarusParts {
     dopt.retry.cap = cfg.duration("downlink.retry_max");
     dopt.ambiguous_wait = co.timeout;
     // Held events waiting for master data go on when it arrives.
-    recorder = std::make_unique<MasterDataRecorder>(master, *applier,
-                                                    [&rules](const std::string& what) { rules.revalidate(what); });
+    // Commands Clarus refused are exceptions too; one waiting for an item goes on when the item arrives.
+    commands->set_exception_book(&book);
+    CommandJournal* held_commands = commands.get();
+    recorder = std::make_unique<MasterDataRecorder>(master, *applier, [&rules, held_commands](const v1::Command& c) {
+      const std::string what = c.has_item_upsert() ? "item " + c.item_upsert().sku() + " arrived from the ERP"
+                                                   : "carrier " + c.carrier_upsert().carrier() + " " +
+                                                         c.carrier_upsert().service() + " arrived from the ERP";
+      rules.revalidate(what);
+      if (c.has_item_upsert()) held_commands->retry_held_for_sku(c.item_upsert().sku(), what);
+    });
     downlink = std::make_unique<Downlink>(*commands, transport, *recorder, clock, dopt);
     audit_applier = std::make_unique<ClarusCommandApplier>(
         *client, *commands, ClarusAccount{cfg.integer("clarus.account_id"), cfg.integer("clarus.warehouse_id")});
@@ -241,7 +249,7 @@ int run(const Config& cfg) {
   so.tls_key_file = cfg.str("intake.tls_key_file");
   std::shared_ptr<Router> router = make_agent_router(ctx);
   if (clarus.webhooks) add_clarus_webhook_routes(*router, *clarus.webhooks);
-  AgentExceptionActions exception_actions(**rules, **book, clarus.audit.get());
+  AgentExceptionActions exception_actions(**rules, **book, clarus.audit.get(), clarus.commands.get());
   add_exception_routes(*router, **book, users, exception_actions);
   Result<std::unique_ptr<HttpServer>> server = start_http_server(so, router);
   if (!server.ok()) return fail("cannot listen on " + so.bind_address + ":" + std::to_string(so.port), server.status());

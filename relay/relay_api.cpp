@@ -151,7 +151,9 @@ Json relay_status(RelayContext& ctx) {
       Json r = Json::object();
       r.set("site_id", Json::string(site));
       r.set("command_id", Json::string(o.command_id()));
-      r.set("outcome", Json::string(o.kind() == v1::CommandOutcome::APPLIED ? "applied" : "held"));
+      r.set("outcome", Json::string(o.kind() == v1::CommandOutcome::APPLIED     ? "applied"
+                                  : o.kind() == v1::CommandOutcome::DISCARDED ? "discarded"
+                                                                              : "held"));
       if (!o.clarus_id().empty()) r.set("clarus_id", Json::string(o.clarus_id()));
       if (!o.reason().empty()) r.set("reason", Json::string(o.reason()));
       recent.push(std::move(r));

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "platform/core/log.h"
+#include "stockbridge/v1/exceptions.h"
 
 namespace sb::agent {
 namespace {
@@ -35,6 +36,39 @@ bool decode_held(std::string_view v, HeldCommand* out) {
   if (v.size() < 4 + static_cast<size_t>(n)) return false;
   return out->command.ParseFromArray(v.data() + 4, static_cast<int>(n)) &&
          out->outcome.ParseFromArray(v.data() + 4 + n, static_cast<int>(v.size() - 4 - n));
+}
+
+constexpr char kCommand[] = "command";
+
+Status raise_refused(WriteTxn& txn, ExceptionBook& book, const v1::Command& c, const std::string& key,
+                     const std::string& reason) {
+  ExceptionRaise r;
+  r.cls = "CLARUS_REJECTED";
+  r.owner = std::string(v1::exception_owner(r.cls));
+  r.subject_kind = kCommand;
+  r.subject_id = c.command_id();
+  r.site = c.site_id();
+  r.key = key;
+  r.reason = std::string(command_kind(c)) + " " + c.command_id() + ": " + reason;
+  Json detail = Json::object();
+  detail.set("kind", Json::string(command_kind(c)));
+  detail.set("command_id", Json::string(c.command_id()));
+  detail.set("business_key", Json::string(key));
+  r.detail = detail.dump();
+  return book.raise_in(txn, r);
+}
+
+// The SKUs a command names.
+std::vector<std::string> skus_of(const v1::Command& c) {
+  std::vector<std::string> out;
+  auto lines = [&](const auto& ls) {
+    for (const v1::OrderLine& l : ls) out.push_back(l.sku());
+  };
+  if (c.has_item_upsert()) out.push_back(c.item_upsert().sku());
+  if (c.has_sales_order_release()) lines(c.sales_order_release().lines());
+  if (c.has_purchase_order_release()) lines(c.purchase_order_release().lines());
+  if (c.has_return_authorisation()) lines(c.return_authorisation().lines());
+  return out;
 }
 
 }  // namespace
@@ -209,8 +243,18 @@ Status CommandJournal::finish(uint64_t local_seq, const v1::Command& command, co
       SB_RETURN_IF_ERROR(txn.put(held_, command.command_id(), encode_held(command, outcome)));
       std::string holder;
       Status g = txn.get(held_keys_, key, &holder);
-      if (g.code() == Code::kNotFound) SB_RETURN_IF_ERROR(txn.put(held_keys_, key, command.command_id()));
-      else if (!g.ok()) return g;
+      if (g.code() == Code::kNotFound) {
+        SB_RETURN_IF_ERROR(txn.put(held_keys_, key, command.command_id()));
+        if (book_) SB_RETURN_IF_ERROR(raise_refused(txn, *book_, command, key, outcome.reason()));
+      } else if (!g.ok()) {
+        return g;
+      } else if (holder == command.command_id() && book_) {
+        SB_RETURN_IF_ERROR(raise_refused(txn, *book_, command, key, outcome.reason()));  // refused again after a retry
+      }
+    } else if (book_) {
+      Status r = book_->resolve_subject_in(txn, kCommand, command.command_id(), "system",
+                                           "applied in Clarus" + (outcome.clarus_id().empty() ? "" : " as " + outcome.clarus_id()));
+      if (!r.ok() && r.code() != Code::kNotFound) return r;
     }
     Status d = txn.del(commands_, encode_u64_key(local_seq));
     if (!d.ok() && d.code() != Code::kNotFound) return d;
@@ -257,6 +301,107 @@ std::string CommandJournal::held_by(const std::string& business_key) const {
   std::string v;
   if (!r.ok() || !(*r)->get(held_keys_, business_key, &v).ok()) return "";
   return v;
+}
+
+Status CommandJournal::release_key(const std::string& command_id, bool drop_holder, ExceptionState to,
+                                   const ExceptionAction& action) {
+  std::vector<v1::CommandOutcome> discarded;
+  uint64_t next = 0;
+  size_t queued = 0;
+  Status s = committer_.run([&](WriteTxn& txn) -> Status {
+    discarded.clear();
+    queued = 0;
+    std::string v;
+    Status g = txn.get(held_, command_id, &v);
+    if (g.code() == Code::kNotFound) return Status::NotFound("command " + command_id + " is not held at this site");
+    SB_RETURN_IF_ERROR(g);
+    HeldCommand holder;
+    if (!decode_held(v, &holder)) return Status::Corruption("held command " + command_id + " does not parse");
+    const std::string key = command_business_key(holder.command);
+    std::string holding;
+    SB_RETURN_IF_ERROR(txn.get(held_keys_, key, &holding));
+    if (holding != command_id)
+      return Status::FailedPrecondition("command " + command_id + " waits behind " + holding + "; act on that one first");
+    // Every held command of the key, in the relay's order.
+    std::vector<HeldCommand> of_key;
+    SB_RETURN_IF_ERROR(txn.scan(held_, "", [&](std::string_view, std::string_view hv) {
+      HeldCommand h;
+      if (decode_held(hv, &h) && command_business_key(h.command) == key) of_key.push_back(std::move(h));
+      return true;
+    }));
+    std::sort(of_key.begin(), of_key.end(), [](const HeldCommand& a, const HeldCommand& b) { return a.command.seq() < b.command.seq(); });
+    next = read_u64(txn, meta_, kNextKey);
+    if (next == 0) next = 1;
+    for (const HeldCommand& h : of_key) {
+      SB_RETURN_IF_ERROR(txn.del(held_, h.command.command_id()));
+      if (drop_holder && h.command.command_id() == command_id) {
+        v1::CommandOutcome o = h.outcome;
+        o.set_kind(v1::CommandOutcome::DISCARDED);
+        o.set_reason(action.note);
+        o.set_at_ms(clock_.wall_ms());
+        discarded.push_back(std::move(o));
+        continue;
+      }
+      SB_RETURN_IF_ERROR(txn.put(commands_, encode_u64_key(next++), h.command.SerializeAsString()));
+      ++queued;
+    }
+    SB_RETURN_IF_ERROR(txn.del(held_keys_, key));
+    SB_RETURN_IF_ERROR(txn.put(meta_, kNextKey, encode_u64_key(next)));
+    if (!book_) return Status::Ok();
+    Result<ExceptionRecord> x = book_->find_subject_in(txn, kCommand, command_id);
+    if (!x.ok() || is_closed(x->state)) return Status::Ok();
+    return book_->act_in(txn, x->id, to, action);
+  });
+  if (!s.ok()) return s;
+  next_local_seq_ = next;
+  {
+    std::lock_guard lock(mu_);
+    for (v1::CommandOutcome& o : discarded) {
+      unreported_.push_back(o);
+      recent_.push_front(std::move(o));
+      if (recent_.size() > kRecent) recent_.pop_back();
+    }
+  }
+  log::info("downlink", drop_holder ? "a refused command was discarded" : "refused commands go back to the queue",
+            {{"command", command_id}, {"who", action.who}, {"queued", queued}});
+  if (queued > 0 && on_accepted_) on_accepted_();
+  return Status::Ok();
+}
+
+Status CommandJournal::retry_held(const std::string& command_id, const ExceptionAction& action) {
+  return release_key(command_id, false, ExceptionState::kRetrying, action);
+}
+
+Status CommandJournal::discard_held(const std::string& command_id, const ExceptionAction& action) {
+  return release_key(command_id, true, ExceptionState::kDiscarded, action);
+}
+
+size_t CommandJournal::retry_held_for_sku(const std::string& sku, const std::string& why) {
+  std::vector<std::string> holders;
+  {
+    Result<std::unique_ptr<ReadTxn>> r = store_.read();
+    if (!r.ok()) return 0;
+    std::set<std::string> holding;
+    (void)(*r)->scan(held_keys_, "", [&](std::string_view, std::string_view v) {
+      holding.emplace(v);
+      return true;
+    });
+    (void)(*r)->scan(held_, "", [&](std::string_view k, std::string_view v) {
+      HeldCommand h;
+      if (holding.count(std::string(k)) && decode_held(v, &h)) {
+        std::vector<std::string> skus = skus_of(h.command);
+        if (std::find(skus.begin(), skus.end(), sku) != skus.end()) holders.emplace_back(k);
+      }
+      return true;
+    });
+  }
+  size_t n = 0;
+  ExceptionAction a;
+  a.who = "system";
+  a.action = "retry";
+  a.note = why;
+  for (const std::string& id : holders) n += retry_held(id, a).ok() ? 1 : 0;
+  return n;
 }
 
 std::vector<HeldCommand> CommandJournal::held(size_t max) const {

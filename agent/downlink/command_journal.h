@@ -13,7 +13,11 @@
 //
 // A command Clarus refused is kept as held, together with its business key:
 // later commands of that key are held behind it (so a cancel never overtakes a
-// refused release), while commands of other keys proceed.
+// refused release), while commands of other keys proceed. The refused one is
+// a CLARUS_REJECTED exception (in the book given to set_exception_book(),
+// raised in the commit that holds it); a retry puts the key's held commands
+// back in the queue in their order, a discard drops the refused one and
+// queues those behind it. An applied command resolves its exception.
 // Thread-safety: all methods may be called from any thread.
 #pragma once
 
@@ -30,6 +34,7 @@
 
 #include "platform/core/clock.h"
 #include "platform/core/status.h"
+#include "platform/store/exception_book.h"
 #include "platform/store/group_commit.h"
 #include "platform/store/kv_store.h"
 #include "stockbridge/v1/wire.h"
@@ -92,6 +97,15 @@ class CommandJournal {
 
   void on_accepted(std::function<void()> fn) { on_accepted_ = std::move(fn); }
 
+  // Where refused commands' exceptions go (null: none). Set before use.
+  void set_exception_book(ExceptionBook* book) { book_ = book; }
+  // A person's (or the system's) actions on the refused command holding its key.
+  // NotFound: not held; FailedPrecondition: it waits behind another.
+  Status retry_held(const std::string& command_id, const ExceptionAction& action);
+  Status discard_held(const std::string& command_id, const ExceptionAction& action);
+  // Retries every refused command that names `sku` (its item just arrived). Returns how many.
+  size_t retry_held_for_sku(const std::string& sku, const std::string& why);
+
   static constexpr size_t kMaxKeyBytes = 256;  // command ids and business keys become LMDB keys
   // Why a command cannot be journaled ("" when it can).
   static std::string unacceptable(const v1::Command& c);
@@ -107,6 +121,10 @@ class CommandJournal {
   TableId commands_{}, ids_{}, meta_{}, held_{}, held_keys_{}, map_{};
   std::atomic<uint64_t> next_local_seq_{1};
   std::function<void()> on_accepted_;
+  ExceptionBook* book_ = nullptr;
+  // Ends the hold of the key `command_id` holds: puts the key's held commands back in
+  // the queue in their order (the holder itself too unless `drop_holder`).
+  Status release_key(const std::string& command_id, bool drop_holder, ExceptionState to, const ExceptionAction& action);
   mutable std::mutex mu_;
   std::deque<v1::CommandOutcome> unreported_;
   std::deque<v1::CommandOutcome> recent_;

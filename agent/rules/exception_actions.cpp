@@ -15,6 +15,8 @@ ExceptionAction action_by(const std::string& who, const std::string& what, const
 }
 
 constexpr char kItem[] = "item";
+constexpr char kCommand[] = "command";
+constexpr char kNoClarus[] = "this agent has no Clarus adapter";
 
 Status only_events(const ExceptionRecord& r) {
   return r.subject_kind == "event" ? Status::Ok() : Status::InvalidArgument("exception " + r.id + " does not hold an event");
@@ -31,6 +33,7 @@ std::vector<std::string> AgentExceptionActions::editable(const ExceptionRecord& 
 Json AgentExceptionActions::describe(const ExceptionRecord& r) {
   Json j = Json::object();
   if (r.subject_kind == kItem) j.set("retry_does", Json::string("pushes the ERP's values for the item to Clarus"));
+  if (r.subject_kind == kCommand) j.set("retry_does", Json::string("applies the command to Clarus again, with those waiting behind it"));
   if (r.subject_kind != "event") return j;
   Result<v1::Event> e = rules_.held_event(r.subject_id);
   j.set("subject_state", Json::string(e.ok() ? "held at the site" : "not held at the site"));
@@ -41,8 +44,12 @@ Json AgentExceptionActions::describe(const ExceptionRecord& r) {
 
 Status AgentExceptionActions::retry(const ExceptionRecord& r, const std::string& who, const std::string& note) {
   if (r.subject_kind == kItem) {
-    if (!audit_) return Status::FailedPrecondition("this agent has no Clarus adapter to push the ERP's values to");
+    if (!audit_) return Status::FailedPrecondition(kNoClarus);
     return audit_->push(r.subject_id, action_by(who, "push ERP values", note));
+  }
+  if (r.subject_kind == kCommand) {
+    if (!commands_) return Status::FailedPrecondition(kNoClarus);
+    return commands_->retry_held(r.subject_id, action_by(who, "retry", note));
   }
   SB_RETURN_IF_ERROR(only_events(r));
   return rules_.retry(r.subject_id, action_by(who, "retry", note));
@@ -61,6 +68,10 @@ Status AgentExceptionActions::edit(const ExceptionRecord& r, const std::map<std:
 
 Status AgentExceptionActions::discard(const ExceptionRecord& r, const std::string& who, const std::string& reason) {
   if (r.subject_kind == kItem) return book_.act(r.id, ExceptionState::kDiscarded, action_by(who, "discard", reason)).status();
+  if (r.subject_kind == kCommand) {
+    if (!commands_) return Status::FailedPrecondition(kNoClarus);
+    return commands_->discard_held(r.subject_id, action_by(who, "discard", reason));
+  }
   SB_RETURN_IF_ERROR(only_events(r));
   return rules_.discard(r.subject_id, action_by(who, "discard", reason));
 }

@@ -84,11 +84,7 @@ Result<Applied> MasterDataRecorder::apply(const v1::Command& command) {
   const bool master = command.has_item_upsert() || command.has_carrier_upsert();
   if (master) SB_RETURN_IF_ERROR(master_.record(command));
   Result<Applied> applied = inner_.apply(command);
-  if (master && changed_) {
-    changed_(command.has_item_upsert() ? "item " + command.item_upsert().sku() + " arrived from the ERP"
-                                       : "carrier " + command.carrier_upsert().carrier() + " " +
-                                             command.carrier_upsert().service() + " arrived from the ERP");
-  }
+  if (master && changed_) changed_(command);
   return applied;
 }
 

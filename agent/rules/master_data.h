@@ -50,7 +50,7 @@ class MasterData {
 
 class MasterDataRecorder final : public CommandApplier {
  public:
-  using Changed = std::function<void(const std::string& what)>;
+  using Changed = std::function<void(const v1::Command& upsert)>;
   MasterDataRecorder(MasterData& master, CommandApplier& inner, Changed changed)
       : master_(master), inner_(inner), changed_(std::move(changed)) {}
   Result<Applied> apply(const v1::Command& command) override;
