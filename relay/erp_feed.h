@@ -1,8 +1,10 @@
 // ErpFeed: the ERP change feed (the downlink's source). Each poll asks the ERP
 // (NetSuite SuiteQL) what changed since a persisted cursor and queues commands
 // for the sites in the CommandOutbox:
-//   item      -> ItemUpsert to every site       command_id item:{id}:{lastmodifieddate}@{site}
-//   shipitem  -> CarrierUpsert to every site    command_id carrier:{id}:{lastmodifieddate}@{site}
+//   item      -> ItemUpsert to every site       command_id item:{id}:{lastmodifieddate}:{fingerprint}@{site}
+//   shipitem  -> CarrierUpsert to every site    command_id carrier:{id}:{lastmodifieddate}:{fingerprint}@{site}
+//   (the fingerprint of the upsert's content tells apart two changes within
+//   the one second a stamp keeps)
 //   SalesOrd released (custbody_released_to_wms = T, status B/D) at a mapped
 //             location -> SalesOrderRelease to that location's site, release:{id}
 //   SalesOrd released before and now cancelled (C), closed (H) or unreleased

@@ -5,6 +5,8 @@
 
 #include "platform/core/log.h"
 #include "relay/erp_feed.h"
+
+#include <cstdio>
 #include "relay/netsuite_wire.h"
 #include "relay/units.h"
 
@@ -52,6 +54,20 @@ int32_t units_per_case(const Json& item) {
 
 std::string first_of(const std::string& a, const std::string& b) { return a.empty() ? b : a; }
 
+// A short, stable fingerprint of a command's body (FNV-1a, 64 bits, hex): two
+// changes of one record within the second its stamp keeps are told apart,
+// while reading the same change again gives the same id.
+std::string fingerprint(const v1::Command& c) {
+  std::string body;
+  if (c.has_item_upsert()) body = c.item_upsert().SerializeAsString();
+  if (c.has_carrier_upsert()) body = c.carrier_upsert().SerializeAsString();
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char ch : body) h = (h ^ ch) * 1099511628211ull;
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
+  return out;
+}
+
 }  // namespace
 
 v1::Command ErpFeed::item_command(const std::string& id, const std::string& stamp, const std::string& sku, bool active,
@@ -75,6 +91,7 @@ v1::Command ErpFeed::item_command(const std::string& id, const std::string& stam
   } else {
     u->set_description(sku);  // not an inventory item (or gone): the row is all there is
   }
+  c.set_command_id(c.command_id() + ":" + fingerprint(c));
   return c;
 }
 
@@ -88,8 +105,10 @@ Status ErpFeed::on_item(const Json& row) {
   }
   v1::Command c = item_command(id, text(row, kStampColumn), text(row, "itemid"), text(row, "isinactive") != "T",
                                item.ok() ? &*item : nullptr);
+  const uint64_t before = queued_this_poll_;
   for (const std::string& site : all_sites()) SB_RETURN_IF_ERROR(queue(site, c, "item_upsert", true));
-  if (options_.on_master_data) options_.on_master_data("item " + text(row, "itemid") + " changed in the ERP");
+  if (options_.on_master_data && queued_this_poll_ > before)  // a change, not a re-read of one
+    options_.on_master_data("item " + text(row, "itemid") + " changed in the ERP");
   return Status::Ok();
 }
 
@@ -108,8 +127,11 @@ Status ErpFeed::on_ship_item(const Json& row) {
     return Status::Ok();
   }
   c.set_business_key("carrier:" + u->carrier() + ":" + u->service());
+  c.set_command_id(c.command_id() + ":" + fingerprint(c));
+  const uint64_t before = queued_this_poll_;
   for (const std::string& site : all_sites()) SB_RETURN_IF_ERROR(queue(site, c, "carrier_upsert", true));
-  if (options_.on_master_data) options_.on_master_data("ship item " + u->carrier() + "/" + u->service() + " changed in the ERP");
+  if (options_.on_master_data && queued_this_poll_ > before)
+    options_.on_master_data("ship item " + u->carrier() + "/" + u->service() + " changed in the ERP");
   return Status::Ok();
 }
 

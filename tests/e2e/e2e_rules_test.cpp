@@ -212,3 +212,111 @@ TEST(Rules, AProductCreatedOnTheFloorIsHeldForFinanceUntilTheErpKnowsItAndADisca
   LONGS_EQUAL(1, json_number(*relay, "ledger.discarded"));
   CHECK_TRUE(stack.stop());
 }
+
+// The site checks on its own while the relay is unreachable: the ERP made an
+// item inactive and the feed told the site; the floor adjusts it while the
+// relay is down; the agent holds those events as INACTIVE_SKU (its own
+// exception list, its own command line) and forwards the rest. Once the ERP
+// reactivates the item and the relay is back, the feed tells the site and the
+// held events go on by themselves; the ERP ends up with what Clarus did.
+TEST(Rules, AnItemMadeInactiveInTheErpIsHeldAtTheSiteWhileTheRelayIsDownAndGoesOnWhenReactivated) {
+  StackOptions o = clarus_options(true);
+  o.clarus_duplicate_webhooks = 0;
+  o.erp_seed_items = 2;                      // SKU-0001, SKU-0002 in the ERP
+  o.clarus_args = {"--seed-products", "2"};  // and in Clarus
+  o.relay_settings = {"feed.enabled = true", "feed.interval = 1s", "feed.site_locations = 1=site-1",
+                      "feed.sites = site-1", "poster.coalesce_max = 1"};
+  Stack stack(o);
+  Status s = stack.start();
+  CHECK_TRUE_TEXT(s.ok(), s.to_string().c_str());
+  const char* kUnits = R"("unitsType":"Count","units":[{"name":"Each","rate":1,"abbreviation":"EA"},{"name":"Case of 12","rate":12,"abbreviation":"CS"}],"stockUnit":"Each")";
+  auto set_active = [&](bool active) {
+    ClientRequest seed;
+    seed.method = "POST";
+    seed.url = stack.erp_url() + "/_sim/seed";
+    seed.body = std::string(R"({"items":[{"id":"1002","itemid":"SKU-0002","isinactive":)") + (active ? "false" : "true") +
+                "," + kUnits + "}]}";
+    Result<HttpResponse> r = stack.http().send(seed);
+    CHECK_TRUE_TEXT(r.ok() && r->status == 200, r.ok() ? r->body.c_str() : "no answer");
+  };
+  // The site hears of both items, then of SKU-0002 made inactive.
+  auto site_applied = [&](int upserts) {
+    return testing::wait_until(
+        [&] {
+          Result<Json> relay = stack.relay_status();
+          Result<Json> agent = stack.agent_status();
+          return relay.ok() && agent.ok() && json_number(*relay, "feed.queued.item_upsert") >= upserts &&
+                 json_number(*agent, "downlink.waiting") == 0 && json_number(*agent, "rules.master_items") >= 2;
+        },
+        Millis(60'000), Millis(250));
+  };
+  CHECK_TRUE_TEXT(site_applied(2), stack.logs(40).c_str());
+  set_active(false);
+  bool told = site_applied(3);
+  if (!told) {
+    std::printf("relay: %s\nagent: %s\n", stack.relay_status().value().find("feed")->dump().c_str(),
+                stack.agent_status().value().find("downlink")->dump().c_str());
+  }
+  CHECK_TRUE_TEXT(told, stack.logs(40).c_str());
+
+  // The relay goes down; the floor adjusts both products.
+  stack.relay().kill9();
+  std::vector<Json> inactive, other;
+  for (int i = 0; i < 200 && (inactive.size() < 2 || other.empty()); ++i) {
+    CHECK_TRUE(stack.clarus_post("/_sim/warehouse/step", R"({"steps":1,"only":["adjust"]})").ok());
+    inactive.clear();
+    other.clear();
+    const Json state = stack.clarus_state().value();
+    for (const Json& a : list(state, "stock_adjustments")->items()) (sku_of(a) == "SKU-0002" ? inactive : other).push_back(a);
+  }
+  CHECK_TRUE(inactive.size() >= 2 && !other.empty());
+  const std::string head = event_id_of(inactive.front());
+  std::optional<Json> x;
+  bool held = testing::wait_until(
+      [&] {
+        Result<Json> list = stack.get_json(stack.agent_url() + "/api/exceptions?state=unclosed");
+        if (!list.ok()) return false;
+        for (const Json& e : list->find("exceptions")->items())
+          if (e.get_string("subject_id") == head) x = e;
+        Result<Json> agent = stack.agent_status();
+        return x.has_value() && agent.ok() && json_number(*agent, "rules.held_events") == static_cast<double>(inactive.size()) &&
+               json_number(*agent, "journal.last_seq") >= static_cast<double>(other.size());
+      },
+      Millis(30'000), Millis(250));
+  CHECK_TRUE_TEXT(held, stack.logs(40).c_str());
+  STRCMP_EQUAL("INACTIVE_SKU", x->get_string("cls").c_str());
+  STRCMP_EQUAL("finance", x->get_string("owner").c_str());
+
+  // Site IT reads the same from the agent's command line.
+  testing::TempDir out("rules-cli");
+  testing::Process cli;
+  CHECK_TRUE(cli.spawn({o.bin_dir + "/agent/stockbridge-agent", "exceptions", "list", "--url", stack.agent_url()}, {},
+                       out.file("cli.out"))
+                 .ok());
+  CHECK_EQUAL(0, cli.wait_exit(Millis(10'000)).value_or(-1));
+  std::stringstream listed;
+  listed << std::ifstream(out.file("cli.out")).rdbuf();
+  CHECK_TRUE_TEXT(listed.str().find("INACTIVE_SKU") != std::string::npos, listed.str().c_str());
+
+  // Finance reactivates the item; the relay comes back; the site hears it and the held events go on.
+  set_active(true);
+  CHECK_TRUE(stack.restart_relay().ok());
+  bool posted = testing::wait_until(
+      [&] {
+        for (const auto* group : {&inactive, &other})
+          for (const Json& a : *group)
+            if (stack.relay_event_state(event_id_of(a)) != "posted") return false;
+        return true;
+      },
+      Millis(90'000), Millis(500));
+  CHECK_TRUE_TEXT(posted, stack.logs(60).c_str());
+  Json resolved = stack.get_json(stack.agent_url() + "/api/exceptions/" + x->get_string("id")).value();
+  STRCMP_EQUAL("resolved", resolved.get_string("state").c_str());
+  const Json& last = resolved.find("trail")->items().back();
+  STRCMP_EQUAL("system", last.get_string("who").c_str());
+  CHECK_TRUE_TEXT(last.get_string("note").find("SKU-0002 arrived from the ERP") != std::string::npos, last.dump().c_str());
+  int64_t expected = 0;
+  for (const Json& a : inactive) expected += quantity_of(a);
+  LONGS_EQUAL(expected, erp_adjusted(stack)["1002"]);
+  CHECK_TRUE(stack.stop());
+}

@@ -179,6 +179,33 @@ TEST(ErpFeed, ASecondPollQueuesNothingNewAndANewOrderIsPickedUp) {
   LONGS_EQUAL(two + 1, outbox->stats("site-2").waiting);
 }
 
+TEST(ErpFeed, AnItemChangedTwiceWithinOneSecondReachesTheSitesBothTimes) {
+  std::vector<std::string> changed;
+  ErpFeedOptions o;
+  o.timeout = Millis(5000);
+  o.site_locations = {{"1", "site-1"}};
+  o.on_master_data = [&](const std::string& what) { changed.push_back(what); };
+  feed.reset();
+  feed = std::move(ErpFeed::open(*http, sim->url(), nullptr, *outbox, *store, *committer, clock, o).value());
+  CHECK_TRUE(feed->poll().ok());
+  const size_t first = commands("site-1", v1::Command::kItemUpsert).size();
+  LONGS_EQUAL(4, changed.size());  // the two seeded items and two ship items
+  // Made inactive and polled, then (the same second, quite possibly) active again and polled.
+  admin("/_sim/seed", R"({"items":[{"id":"1002","itemid":"SKU-0002","isinactive":true}]})");
+  CHECK_TRUE(feed->poll().ok());
+  admin("/_sim/seed", R"({"items":[{"id":"1002","itemid":"SKU-0002","isinactive":false}]})");
+  CHECK_TRUE(feed->poll().ok());
+  auto items = commands("site-1", v1::Command::kItemUpsert);
+  LONGS_EQUAL(first + 2, items.size());
+  CHECK_FALSE(items[items.size() - 2].item_upsert().active());
+  CHECK_TRUE(items.back().item_upsert().active());
+  LONGS_EQUAL(6, changed.size());
+  // Reading the same changes again queues nothing and signals nothing.
+  CHECK_TRUE(feed->poll().ok());
+  LONGS_EQUAL(first + 2, commands("site-1", v1::Command::kItemUpsert).size());
+  LONGS_EQUAL(6, changed.size());
+}
+
 TEST(ErpFeed, TheErpDownStopsThePollAndKeepsTheCursor) {
   CHECK_TRUE(feed->poll().ok());
   const auto cursors = feed->stats().cursors;
