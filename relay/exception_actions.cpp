@@ -14,14 +14,6 @@ Status refuse_invalid(const ExceptionRecord& r) {
   return Status::InvalidArgument("exception " + r.id + " holds an invalid event, which cannot be posted as it is: discard it with a reason");
 }
 
-ExceptionAction action_by(const std::string& who, const std::string& what, const std::string& note) {
-  ExceptionAction a;
-  a.who = who;
-  a.action = what;
-  a.note = note;
-  return a;
-}
-
 }  // namespace
 
 std::vector<std::string> RelayExceptionActions::editable(const ExceptionRecord& r) const {
@@ -55,7 +47,7 @@ Json RelayExceptionActions::describe(const ExceptionRecord& r) {
 Status RelayExceptionActions::retry(const ExceptionRecord& r, const std::string& who, const std::string& note) {
   if (r.subject_kind != "event") return Status::InvalidArgument("exception " + r.id + " does not hold an event");
   SB_RETURN_IF_ERROR(refuse_invalid(r));
-  return poster_.retry_held(r.subject_id, action_by(who, "retry", note));
+  return poster_.retry_held(r.subject_id, ExceptionAction::by(who, "retry", note));
 }
 
 Status RelayExceptionActions::edit(const ExceptionRecord& r, const std::map<std::string, std::string>& patch,
@@ -66,14 +58,14 @@ Status RelayExceptionActions::edit(const ExceptionRecord& r, const std::map<std:
   v1::Event corrected = *held;
   std::string changes;
   SB_RETURN_IF_ERROR(v1::patch_event(&corrected, patch, &changes));
-  ExceptionAction a = action_by(who, "edit", note);
+  ExceptionAction a = ExceptionAction::by(who, "edit", note);
   a.change = changes;
   return poster_.edit_held(corrected, a, v1::event_view(corrected).dump());
 }
 
 Status RelayExceptionActions::discard(const ExceptionRecord& r, const std::string& who, const std::string& reason) {
   if (r.subject_kind != "event") return Status::InvalidArgument("exception " + r.id + " does not hold an event");
-  return poster_.discard_held(r.subject_id, action_by(who, "discard", reason));
+  return poster_.discard_held(r.subject_id, ExceptionAction::by(who, "discard", reason));
 }
 
 }  // namespace sb::relay

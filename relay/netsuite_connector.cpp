@@ -145,7 +145,7 @@ std::string NetSuiteConnector::location_for(const std::string& warehouse) const 
   return options_.default_location;
 }
 
-ErpOutcome NetSuiteConnector::post(const v1::Event& e) {
+ErpOutcome NetSuiteConnector::post_once(const v1::Event& e) {
   // A transaction refused because the order no longer has room for it may be
   // refused because of itself: an earlier attempt landed (its answer was
   // lost). Then it is posted, not held.
@@ -175,6 +175,36 @@ ErpOutcome NetSuiteConnector::post(const v1::Event& e) {
       return ErpOutcome::rejected("InventorySnapshot events are for reconciliation and are not posted; held until the reconciliation reads them");
     default: return ErpOutcome::rejected("the event has no body this connector can post", "INVALID_EVENT");
   }
+}
+
+ErpOutcome NetSuiteConnector::post(const v1::Event& e) {
+  ErpOutcome o = post_once(e);
+  if (o.kind != ErpOutcome::Kind::kRejected || o.cls != "ERP_REJECTED") return o;
+  // The ERP refused the record: an item it read as active a while ago may have
+  // been made inactive (or removed) since. Read the event's items afresh; if one
+  // explains the refusal, hold it as that (a class that clears by itself).
+  ErpOutcome item = recheck_items(e);
+  if (item.kind != ErpOutcome::Kind::kRejected) return o;
+  item.reason += "; the ERP said: " + o.reason;
+  return item;
+}
+
+ErpOutcome NetSuiteConnector::recheck_items(const v1::Event& e) {
+  std::vector<std::string> skus;
+  if (e.has_stock_adjustment()) skus.push_back(e.stock_adjustment().sku());
+  for (const v1::ShipmentLine& l : e.shipment().lines()) skus.push_back(l.sku());
+  for (const v1::ReceiptLine& l : e.goods_receipt().lines()) skus.push_back(l.sku());
+  for (const v1::ReceiptLine& l : e.return_receipt().lines()) skus.push_back(l.sku());
+  {
+    std::lock_guard lock(mu_);
+    for (const std::string& sku : skus) items_.erase(sku);
+  }
+  for (const std::string& sku : skus) {
+    if (sku.empty()) continue;
+    ErpOutcome o = resolve_item(sku);
+    if (o.kind == ErpOutcome::Kind::kRejected) return o;
+  }
+  return ErpOutcome::posted("");
 }
 
 ErpOutcome NetSuiteConnector::post_net(const v1::Event& net, const std::vector<std::string>& covers) {

@@ -102,6 +102,10 @@ class NetSuiteConnector final : public ErpConnector {
   using Moves = std::map<std::string, Move>;  // by order line
 
  private:
+  // post() without the second look at the items after a refusal.
+  ErpOutcome post_once(const v1::Event& event);
+  // The event's items read afresh: rejected (INACTIVE_SKU / UNKNOWN_SKU) when one explains a refusal.
+  ErpOutcome recheck_items(const v1::Event& event);
   // Master data read from the ERP is kept for kMasterDataTtl: an item
   // deactivated or reactivated in the ERP, or a ship item changed, is seen
   // within that time without a restart.

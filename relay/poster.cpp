@@ -582,8 +582,9 @@ size_t Poster::revalidate_master_data(const std::string& why) {
         heads.push_back(it->second.seqs.front());
     }
   }
-  if (heads.empty()) return 0;
+  // Forgotten even when nothing waits: what the ERP changed must not be posted against from a stale copy.
   erp_.refresh_master_data();
+  if (heads.empty()) return 0;
   size_t released = 0;
   for (uint64_t seq : heads) {
     Result<LedgerRecord> r = ledger_.load(seq);

@@ -396,10 +396,7 @@ size_t CommandJournal::retry_held_for_sku(const std::string& sku, const std::str
     });
   }
   size_t n = 0;
-  ExceptionAction a;
-  a.who = "system";
-  a.action = "retry";
-  a.note = why;
+  const ExceptionAction a = ExceptionAction::by("system", "retry", why);
   for (const std::string& id : holders) n += retry_held(id, a).ok() ? 1 : 0;
   return n;
 }

@@ -249,11 +249,7 @@ size_t EdgeRules::revalidate(const std::string& why) {
   }
   size_t released = 0;
   for (const std::string& id : heads) {
-    ExceptionAction a;
-    a.who = "system";
-    a.action = "re-validate";
-    a.note = why;
-    Result<size_t> n = settle(id, Act::kRevalidate, nullptr, a);
+    Result<size_t> n = settle(id, Act::kRevalidate, nullptr, ExceptionAction::by("system", "re-validate", why));
     if (n.ok()) released += *n;
   }
   if (released > 0) log::info("rules", "held events went on after master data arrived", {{"events", released}, {"why", why}});

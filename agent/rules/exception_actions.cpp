@@ -6,14 +6,6 @@
 namespace sb::agent {
 namespace {
 
-ExceptionAction action_by(const std::string& who, const std::string& what, const std::string& note) {
-  ExceptionAction a;
-  a.who = who;
-  a.action = what;
-  a.note = note;
-  return a;
-}
-
 constexpr char kItem[] = "item";
 constexpr char kCommand[] = "command";
 constexpr char kNoClarus[] = "this agent has no Clarus adapter";
@@ -45,14 +37,14 @@ Json AgentExceptionActions::describe(const ExceptionRecord& r) {
 Status AgentExceptionActions::retry(const ExceptionRecord& r, const std::string& who, const std::string& note) {
   if (r.subject_kind == kItem) {
     if (!audit_) return Status::FailedPrecondition(kNoClarus);
-    return audit_->push(r.subject_id, action_by(who, "push ERP values", note));
+    return audit_->push(r.subject_id, ExceptionAction::by(who, "push ERP values", note));
   }
   if (r.subject_kind == kCommand) {
     if (!commands_) return Status::FailedPrecondition(kNoClarus);
-    return commands_->retry_held(r.subject_id, action_by(who, "retry", note));
+    return commands_->retry_held(r.subject_id, ExceptionAction::by(who, "retry", note));
   }
   SB_RETURN_IF_ERROR(only_events(r));
-  return rules_.retry(r.subject_id, action_by(who, "retry", note));
+  return rules_.retry(r.subject_id, ExceptionAction::by(who, "retry", note));
 }
 
 Status AgentExceptionActions::edit(const ExceptionRecord& r, const std::map<std::string, std::string>& patch,
@@ -61,19 +53,20 @@ Status AgentExceptionActions::edit(const ExceptionRecord& r, const std::map<std:
   Result<v1::Event> held = rules_.held_event(r.subject_id);
   if (!held.ok()) return held.status();
   v1::Event corrected = *held;
-  ExceptionAction a = action_by(who, "edit", note);
+  ExceptionAction a = ExceptionAction::by(who, "edit", note);
   SB_RETURN_IF_ERROR(v1::patch_event(&corrected, patch, &a.change));
   return rules_.edit(corrected, a);
 }
 
 Status AgentExceptionActions::discard(const ExceptionRecord& r, const std::string& who, const std::string& reason) {
-  if (r.subject_kind == kItem) return book_.act(r.id, ExceptionState::kDiscarded, action_by(who, "discard", reason)).status();
+  if (r.subject_kind == kItem)
+    return book_.act(r.id, ExceptionState::kDiscarded, ExceptionAction::by(who, "discard", reason)).status();
   if (r.subject_kind == kCommand) {
     if (!commands_) return Status::FailedPrecondition(kNoClarus);
-    return commands_->discard_held(r.subject_id, action_by(who, "discard", reason));
+    return commands_->discard_held(r.subject_id, ExceptionAction::by(who, "discard", reason));
   }
   SB_RETURN_IF_ERROR(only_events(r));
-  return rules_.discard(r.subject_id, action_by(who, "discard", reason));
+  return rules_.discard(r.subject_id, ExceptionAction::by(who, "discard", reason));
 }
 
 }  // namespace sb::agent

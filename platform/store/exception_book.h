@@ -59,6 +59,15 @@ struct ExceptionAction {
   std::string action;  // "raised", "held again", "retry", "edit", "discard", "resolved", ...
   std::string note;    // why (mandatory for a discard), or what the system saw
   std::string change;  // what changed, e.g. "tracking_number: '' -> '1Z999AA10123456784'"; "" if nothing
+
+  // An action by `who` (at_ms stamped when it is recorded).
+  static ExceptionAction by(std::string who, std::string action, std::string note = "") {
+    ExceptionAction a;
+    a.who = std::move(who);
+    a.action = std::move(action);
+    a.note = std::move(note);
+    return a;
+  }
 };
 
 struct ExceptionRecord {

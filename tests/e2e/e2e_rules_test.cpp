@@ -320,3 +320,65 @@ TEST(Rules, AnItemMadeInactiveInTheErpIsHeldAtTheSiteWhileTheRelayIsDownAndGoesO
   LONGS_EQUAL(expected, erp_adjusted(stack)["1002"]);
   CHECK_TRUE(stack.stop());
 }
+
+// A command Clarus refuses is an exception at the site: an order released
+// before its product reached Clarus is held (CLARUS_REJECTED, for the
+// warehouse) while other orders are applied; when the item arrives from the
+// ERP the order is applied by itself and the exception resolves.
+TEST(Rules, AnOrderClarusRefusesForAMissingProductIsHeldAtTheSiteAndAppliedWhenTheItemArrives) {
+  StackOptions o = clarus_options(true);
+  Stack stack(o);
+  Status s = stack.start();
+  CHECK_TRUE_TEXT(s.ok(), s.to_string().c_str());
+  ErpCommands erp(stack.broker().uri(), "site-1");
+  CHECK_TRUE(erp.start().ok());
+  v1::Command early = ErpCommands::order("SO-9001", Lines{{"NEW-9", 2}});
+  v1::Command other = ErpCommands::order("SO-9002", Lines{{sku(1), 1}});
+  erp.send(early);
+  erp.send(other);
+  // (The outcomes ride on the agent's next acknowledgement, whichever sender's
+  // stream it answers: the relay runs its own downlink here. So this test reads
+  // what the site and Clarus hold instead.)
+  auto in_clarus = [&](const std::string& reference) {
+    Result<Json> state = stack.clarus_state();
+    if (!state.ok()) return false;
+    for (const Json& g : list(*state, "goods_outs")->items())
+      if (g.get_string("reference") == reference) return true;
+    return false;
+  };
+  auto refused = [&]() -> std::optional<Json> {
+    Result<Json> listed = stack.get_json(stack.agent_url() + "/api/exceptions?class=CLARUS_REJECTED");
+    if (!listed.ok() || listed->find("exceptions")->items().empty()) return std::nullopt;
+    return listed->find("exceptions")->items().front();
+  };
+  bool answered = testing::wait_until(
+      [&] {
+        if (erp.acked_through() < erp.sent()) erp.resend();
+        return refused().has_value() && in_clarus("SO-9002");
+      },
+      Millis(30'000), Millis(250));
+  CHECK_TRUE_TEXT(answered, stack.logs(40).c_str());
+  CHECK_FALSE(in_clarus("SO-9001"));
+  const Json x = *refused();
+  STRCMP_EQUAL("warehouse", x.get_string("owner").c_str());
+  STRCMP_EQUAL("command", x.get_string("subject_kind").c_str());
+  CHECK_TRUE_TEXT(x.get_string("reason").find("NEW-9 on order SO-9001") != std::string::npos, x.dump().c_str());
+
+  // The ERP sends the item: Clarus gets the product, and the held order goes on by itself.
+  erp.send(ErpCommands::item("NEW-9", "New thing", 6));
+  bool applied = testing::wait_until(
+      [&] {
+        if (erp.acked_through() < erp.sent()) erp.resend();
+        return in_clarus("SO-9001");
+      },
+      Millis(30'000), Millis(250));
+  CHECK_TRUE_TEXT(applied, stack.logs(40).c_str());
+  Json after = stack.get_json(stack.agent_url() + "/api/exceptions/" + x.get_string("id")).value();
+  STRCMP_EQUAL("resolved", after.get_string("state").c_str());
+  bool by_itself = false;
+  for (const Json& t : after.find("trail")->items())
+    by_itself |= t.get_string("who") == "system" && t.get_string("note").find("NEW-9 arrived from the ERP") != std::string::npos;
+  CHECK_TRUE_TEXT(by_itself, after.dump().c_str());
+  erp.stop();
+  CHECK_TRUE(stack.stop());
+}

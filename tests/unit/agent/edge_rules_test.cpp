@@ -70,14 +70,6 @@ v1::Command carrier(const std::string& code, const std::string& pattern) {
   return c;
 }
 
-ExceptionAction by(const std::string& who, const std::string& what, const std::string& note = "") {
-  ExceptionAction a;
-  a.who = who;
-  a.action = what;
-  a.note = note;
-  return a;
-}
-
 }  // namespace
 
 TEST_GROUP(EdgeRules) {
@@ -188,12 +180,12 @@ TEST(EdgeRules, AnUnknownCarrierIsFixedByAnEditAndTheCorrectionIsForwarded) {
   // An edit that still fails is refused and changes nothing.
   v1::Event wrong = rules->held_event("s-1").value();
   wrong.mutable_shipment()->set_carrier("ROYAL");
-  LONGS_EQUAL(static_cast<int>(Code::kInvalidArgument), static_cast<int>(rules->edit(wrong, by("ian", "edit")).code()));
+  LONGS_EQUAL(static_cast<int>(Code::kInvalidArgument), static_cast<int>(rules->edit(wrong, ExceptionAction::by("ian", "edit")).code()));
   CHECK(forwarded().empty());
 
   v1::Event fixed = rules->held_event("s-1").value();
   fixed.mutable_shipment()->set_carrier("ROYALMAIL");
-  ExceptionAction a = by("ian", "edit", "renamed in Clarus");
+  ExceptionAction a = ExceptionAction::by("ian", "edit", "renamed in Clarus");
   a.change = "carrier: 'RM' -> 'ROYALMAIL'";
   CHECK(rules->edit(fixed, a).ok());
   CHECK(forwarded() == std::vector<std::string>{"s-1"});
@@ -219,7 +211,7 @@ TEST(EdgeRules, AMissingTrackingNumberIsHeldForTheWarehouseAndAnAliasLetsTheCarr
   STRCMP_EQUAL("BAD_TRACKING", x.cls.c_str());
   STRCMP_EQUAL("warehouse", x.owner.c_str());
   // A retry that still fails is held again, with the attempt counted.
-  CHECK(rules->retry("s-1", by("wendy", "retry")).ok());
+  CHECK(rules->retry("s-1", ExceptionAction::by("wendy", "retry")).ok());
   x = exception_of("s-1");
   LONGS_EQUAL(2, x.attempts);
   CHECK(x.state == ExceptionState::kOpen);
@@ -232,13 +224,13 @@ TEST(EdgeRules, ADiscardIsAuditedAndTheEventsBehindItGoOn) {
   append({adjustment("a-1", "SKU-9"), adjustment("a-2", "SKU-9")});
   CHECK(master->record(item("SKU-9", true)).ok());  // no re-validation yet: a-1 is still held
   LONGS_EQUAL(static_cast<int>(Code::kFailedPrecondition),
-              static_cast<int>(rules->discard("a-2", by("dave", "discard", "x")).code()));  // not the head
-  CHECK(rules->discard("a-1", by("dave", "discard", "booked by hand in the ERP")).ok());
+              static_cast<int>(rules->discard("a-2", ExceptionAction::by("dave", "discard", "x")).code()));  // not the head
+  CHECK(rules->discard("a-1", ExceptionAction::by("dave", "discard", "booked by hand in the ERP")).ok());
   CHECK(forwarded() == std::vector<std::string>{"a-2"});
   ExceptionRecord x = exception_of("a-1");
   CHECK(x.state == ExceptionState::kDiscarded);
   STRCMP_EQUAL("booked by hand in the ERP", x.trail.back().note.c_str());
-  LONGS_EQUAL(static_cast<int>(Code::kNotFound), static_cast<int>(rules->retry("a-1", by("dave", "retry")).code()));
+  LONGS_EQUAL(static_cast<int>(Code::kNotFound), static_cast<int>(rules->retry("a-1", ExceptionAction::by("dave", "retry")).code()));
   LONGS_EQUAL(1, rules->stats().discarded);
 }
 

@@ -51,14 +51,6 @@ PosterOptions options() {
   return o;
 }
 
-ExceptionAction by(const std::string& who, const std::string& what, const std::string& note) {
-  ExceptionAction a;
-  a.who = who;
-  a.action = what;
-  a.note = note;
-  return a;
-}
-
 }  // namespace
 
 TEST_GROUP(RelayExceptions) {
@@ -150,7 +142,7 @@ TEST(RelayExceptions, ARetryAfterTheFixPostsTheEventAndResolvesItsExceptionThenT
   start_poster();
   deliver({adjustment("site-a", 1, "a-1", "K"), adjustment("site-a", 2, "a-2", "K")});
   CHECK(held("a-1"));
-  Status s = poster->retry_held("a-1", by("alice", "retry", "account reopened"));
+  Status s = poster->retry_held("a-1", ExceptionAction::by("alice", "retry", "account reopened"));
   CHECK_TEXT(s.ok(), s.to_string().c_str());
   CHECK(eventually([&] { return state("a-1") == "posted" && state("a-2") == "posted"; }));
   CHECK(eventually([&] { return exception_of("a-1").state == ExceptionState::kResolved; }));
@@ -161,7 +153,7 @@ TEST(RelayExceptions, ARetryAfterTheFixPostsTheEventAndResolvesItsExceptionThenT
   CHECK(x.trail[2].note.find("posted as ERP record") != std::string::npos);
   LONGS_EQUAL(0, book->counts().open);
   // Retrying what is no longer held is refused and changes nothing.
-  LONGS_EQUAL(static_cast<int>(Code::kNotFound), static_cast<int>(poster->retry_held("a-1", by("bob", "retry", "")).code()));
+  LONGS_EQUAL(static_cast<int>(Code::kNotFound), static_cast<int>(poster->retry_held("a-1", ExceptionAction::by("bob", "retry", "")).code()));
 }
 
 TEST(RelayExceptions, HeldAgainAfterARetryIsTheSameExceptionWithOneMoreAttempt) {
@@ -171,7 +163,7 @@ TEST(RelayExceptions, HeldAgainAfterARetryIsTheSameExceptionWithOneMoreAttempt) 
   deliver({adjustment("site-a", 1, "a-1", "K")});
   CHECK(held("a-1"));
   const std::string id = exception_of("a-1").id;
-  CHECK(poster->retry_held("a-1", by("alice", "retry", "")).ok());
+  CHECK(poster->retry_held("a-1", ExceptionAction::by("alice", "retry", "")).ok());
   CHECK(eventually([&] { return exception_of("a-1").attempts == 2; }));
   ExceptionRecord x = exception_of("a-1");
   STRCMP_EQUAL(id.c_str(), x.id.c_str());
@@ -217,7 +209,7 @@ TEST(RelayExceptions, ADiscardTakesTheEventOutOfCustodyWithAnAuditEntryAndItsKey
   start_poster();
   deliver({adjustment("site-a", 1, "a-1", "K"), adjustment("site-a", 2, "a-2", "K")});
   CHECK(held("a-1"));
-  Status s = poster->discard_held("a-1", by("dave", "discard", "recounted: the 5 were a miscount"));
+  Status s = poster->discard_held("a-1", ExceptionAction::by("dave", "discard", "recounted: the 5 were a miscount"));
   CHECK_TEXT(s.ok(), s.to_string().c_str());
   CHECK(eventually([&] { return state("a-2") == "posted"; }));
   STRCMP_EQUAL("discarded", state("a-1").c_str());
@@ -285,7 +277,7 @@ TEST(RelayExceptions, ARetriedEventTheErpAlreadyHoldsResolvesAsSupersededWithout
   deliver({adjustment("site-a", 1, "a-1", "K")});
   CHECK(held("a-1"));
   erp.hold_record("a-1", "IA-900");  // someone keyed it into the ERP by hand, with our external id
-  CHECK(poster->retry_held("a-1", by("erin", "retry", "")).ok());
+  CHECK(poster->retry_held("a-1", ExceptionAction::by("erin", "retry", "")).ok());
   CHECK(eventually([&] { return exception_of("a-1").state == ExceptionState::kResolved; }));
   std::string erp_id;
   ledger->state_of("a-1", &erp_id);
@@ -304,7 +296,7 @@ TEST(RelayExceptions, AfterARestartAHeldEventKeepsItsOneExceptionAndARetryStillR
   restart_poster();
   PosterStats ps = poster->stats();
   UNSIGNED_LONGS_EQUAL(1, ps.blocked_keys);
-  CHECK(poster->retry_held("a-1", by("alice", "retry", "")).ok());
+  CHECK(poster->retry_held("a-1", ExceptionAction::by("alice", "retry", "")).ok());
   restart_poster();  // retried, not yet posted: the exception is still 'retrying'
   CHECK(eventually([&] { return state("a-1") == "posted"; }));
   CHECK(eventually([&] { return exception_of("a-1").state == ExceptionState::kResolved; }));
@@ -321,6 +313,6 @@ TEST(RelayExceptions, AnInvalidEventHeldAtIntakeIsAnExceptionForIT) {
   ExceptionRecord x = exception_of("x-1");
   STRCMP_EQUAL("INVALID_EVENT", x.cls.c_str());
   STRCMP_EQUAL("IT", x.owner.c_str());
-  CHECK(poster->discard_held("x-1", by("ivan", "discard", "test event from a bench")).ok());
+  CHECK(poster->discard_held("x-1", ExceptionAction::by("ivan", "discard", "test event from a bench")).ok());
   STRCMP_EQUAL("discarded", state("x-1").c_str());
 }

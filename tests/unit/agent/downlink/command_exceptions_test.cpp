@@ -51,14 +51,6 @@ v1::CommandOutcome outcome(const v1::Command& c, v1::CommandOutcome::Kind kind, 
   return o;
 }
 
-ExceptionAction by(const std::string& who, const std::string& note) {
-  ExceptionAction a;
-  a.who = who;
-  a.action = "test";
-  a.note = note;
-  return a;
-}
-
 }  // namespace
 
 TEST_GROUP(CommandExceptions) {
@@ -112,9 +104,9 @@ TEST(CommandExceptions, ARefusedCommandIsAnExceptionAndARetryQueuesItsKeyInOrder
   CHECK(x.reason.find("product NEW-1 is not in Clarus") != std::string::npos);
   CHECK_FALSE(book->find_subject("command", "c-2").ok());  // waiting behind, not refused itself
   LONGS_EQUAL(static_cast<int>(Code::kFailedPrecondition),
-              static_cast<int>(journal->retry_held("c-2", by("wes", "")).code()));
+              static_cast<int>(journal->retry_held("c-2", ExceptionAction::by("wes", "test", "")).code()));
 
-  CHECK(journal->retry_held("c-1", by("wes", "product added in Clarus")).ok());
+  CHECK(journal->retry_held("c-1", ExceptionAction::by("wes", "test", "product added in Clarus")).ok());
   CHECK(book->find_subject("command", "c-1")->state == ExceptionState::kRetrying);
   STRCMP_EQUAL("c-1", step(v1::CommandOutcome::APPLIED).c_str());
   STRCMP_EQUAL("c-2", step(v1::CommandOutcome::APPLIED).c_str());
@@ -127,7 +119,7 @@ TEST(CommandExceptions, ARefusedCommandIsAnExceptionAndARetryQueuesItsKeyInOrder
 TEST(CommandExceptions, RefusedAgainAfterARetryIsTheSameExceptionWithOneMoreAttempt) {
   accept({release(1, "c-1", "SO-1", "NEW-1")});
   step(v1::CommandOutcome::HELD, "no such product");
-  CHECK(journal->retry_held("c-1", by("wes", "")).ok());
+  CHECK(journal->retry_held("c-1", ExceptionAction::by("wes", "test", "")).ok());
   step(v1::CommandOutcome::HELD, "still no such product");
   ExceptionRecord x = book->find_subject("command", "c-1").value();
   LONGS_EQUAL(2, x.attempts);
@@ -140,7 +132,7 @@ TEST(CommandExceptions, ADiscardDropsTheRefusedCommandTellsTheRelayAndQueuesThos
   step(v1::CommandOutcome::HELD, "bad address");
   step(v1::CommandOutcome::HELD, "waits behind command c-1");
   (void)journal->take_unreported();
-  CHECK(journal->discard_held("c-1", by("dora", "order re-keyed as SO-1B")).ok());
+  CHECK(journal->discard_held("c-1", ExceptionAction::by("dora", "test", "order re-keyed as SO-1B")).ok());
   STRCMP_EQUAL("c-2", next_id().c_str());
   std::vector<v1::CommandOutcome> told = journal->take_unreported();
   LONGS_EQUAL(1, told.size());
