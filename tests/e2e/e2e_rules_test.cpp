@@ -216,7 +216,7 @@ TEST(Rules, AProductCreatedOnTheFloorIsHeldForFinanceUntilTheErpKnowsItAndADisca
 // The site checks on its own while the relay is unreachable: the ERP made an
 // item inactive and the feed told the site; the floor adjusts it while the
 // relay is down; the agent holds those events as INACTIVE_SKU (its own
-// exception list, its own command line) and forwards the rest. Once the ERP
+// exception list, its own command line, kept across a kill -9) and forwards the rest. Once the ERP
 // reactivates the item and the relay is back, the feed tells the site and the
 // held events go on by themselves; the ERP ends up with what Clarus did.
 TEST(Rules, AnItemMadeInactiveInTheErpIsHeldAtTheSiteWhileTheRelayIsDownAndGoesOnWhenReactivated) {
@@ -297,6 +297,13 @@ TEST(Rules, AnItemMadeInactiveInTheErpIsHeldAtTheSiteWhileTheRelayIsDownAndGoesO
   std::stringstream listed;
   listed << std::ifstream(out.file("cli.out")).rdbuf();
   CHECK_TRUE_TEXT(listed.str().find("INACTIVE_SKU") != std::string::npos, listed.str().c_str());
+
+  // The gateway loses power (kill -9): the held events and their exception are on its disk.
+  CHECK_TRUE(stack.restart_agent().ok());
+  Result<Json> after_crash = stack.agent_status();
+  CHECK_TRUE(after_crash.ok());
+  LONGS_EQUAL(static_cast<long>(inactive.size()), static_cast<long>(json_number(*after_crash, "rules.held_events")));
+  LONGS_EQUAL(1, static_cast<long>(json_number(*after_crash, "exceptions.open")));
 
   // Finance reactivates the item; the relay comes back; the site hears it and the held events go on.
   set_active(true);
