@@ -389,3 +389,79 @@ TEST(Rules, AnOrderClarusRefusesForAMissingProductIsHeldAtTheSiteAndAppliedWhenT
   erp.stop();
   CHECK_TRUE(stack.stop());
 }
+
+// The SKU master audit through the running agent: a product created on the
+// floor (in Clarus, no ERP item) is an SKU_DIVERGENCE for finance once the
+// audit runs (on demand, signed in); it cannot be pushed (the ERP has no
+// values for it) and is discarded with a reason; the next audit raises
+// nothing new for it.
+TEST(Rules, TheSkuAuditFindsAProductCreatedOnTheFloor) {
+  testing::TempDir secrets("rules-audit");
+  Result<std::string> line = make_password_line(kLead, kPassword, 1000);
+  CHECK_TRUE(line.ok());
+  std::ofstream(secrets.file("users")) << *line << "\n";
+  StackOptions o = clarus_options(true);
+  o.clarus_args = {"--seed-products", "1"};
+  o.agent_settings.push_back("admin.users_file = " + secrets.file("users"));
+  o.agent_settings.push_back("audit.sku_interval = 0");
+  Stack stack(o);
+  Status s = stack.start();
+  CHECK_TRUE_TEXT(s.ok(), s.to_string().c_str());
+  // The site hears of SKU-0001 from the ERP (as Clarus has it: cases of 12).
+  ErpCommands erp(stack.broker().uri(), "site-1");
+  CHECK_TRUE(erp.start().ok());
+  erp.send(ErpCommands::item(sku(1), "Seeded product 0001", 12));
+  CHECK_TRUE_TEXT(testing::wait_until(
+                      [&] {
+                        if (erp.acked_through() < erp.sent()) erp.resend();
+                        Result<Json> a = stack.agent_status();
+                        return a.ok() && json_number(*a, "rules.master_items") == 1 && json_number(*a, "downlink.applied") >= 1;
+                      },
+                      Millis(30'000), Millis(250)),
+                  stack.logs(40).c_str());
+  CHECK_TRUE(stack.clarus_post("/_sim/seed", R"({"products":[{"code":"FLOOR-7","description":"made on the floor","stock":2}]})").ok());
+
+  auto audit = [&](bool signed_in) {
+    ClientRequest r;
+    r.method = "POST";
+    r.url = stack.agent_url() + "/api/sku-audit";
+    if (signed_in) r.headers.emplace_back("Authorization", basic_authorization(kLead, kPassword));
+    return stack.http().send(r);
+  };
+  Result<HttpResponse> anonymous = audit(false);
+  CHECK_TRUE(anonymous.ok());
+  LONGS_EQUAL(401, anonymous->status);
+  Result<HttpResponse> ran = audit(true);
+  CHECK_TRUE(ran.ok());
+  CHECK_EQUAL_TEXT(200, ran->status, ran->body.c_str());
+  Json report = Json::parse(ran->body).value();
+  LONGS_EQUAL(1, json_number(report, "divergent"));
+  LONGS_EQUAL(1, json_number(report, "raised"));
+
+  Json listed = stack.get_json(stack.agent_url() + "/api/exceptions?class=SKU_DIVERGENCE").value();
+  LONGS_EQUAL(1, listed.find("exceptions")->items().size());
+  const Json x = listed.find("exceptions")->items().front();
+  STRCMP_EQUAL("finance", x.get_string("owner").c_str());
+  STRCMP_EQUAL("FLOOR-7", x.get_string("subject_id").c_str());
+  CHECK_TRUE_TEXT(x.get_string("reason").find("the ERP has no such item") != std::string::npos, x.dump().c_str());
+
+  auto act = [&](const std::string& what, const std::string& body) {
+    ClientRequest r;
+    r.method = "POST";
+    r.url = stack.agent_url() + "/api/exceptions/" + x.get_string("id") + "/" + what;
+    r.body = body;
+    r.headers.emplace_back("Authorization", basic_authorization(kLead, kPassword));
+    return stack.http().send(r);
+  };
+  Result<HttpResponse> push = act("retry", "{}");
+  CHECK_TRUE(push.ok());
+  LONGS_EQUAL(400, push->status);  // no ERP item to push
+  Result<HttpResponse> discarded = act("discard", R"({"reason":"a sample; it will be deleted in Clarus"})");
+  CHECK_TRUE(discarded.ok());
+  CHECK_EQUAL_TEXT(200, discarded->status, discarded->body.c_str());
+  Result<HttpResponse> again = audit(true);
+  CHECK_TRUE(again.ok());
+  LONGS_EQUAL(0, json_number(Json::parse(again->body).value(), "raised"));
+  erp.stop();
+  CHECK_TRUE(stack.stop());
+}
