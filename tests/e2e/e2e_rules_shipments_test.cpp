@@ -14,6 +14,8 @@
 //   4. an item made inactive while its order is out       INACTIVE_SKU, finance: flows on by
 //      itself once the ERP reactivates it -- held at the site that heard of it, at
 //      the relay otherwise, also when the relay had posted the item minutes before
+//   5. more received than the purchase order allows      OVER_RECEIPT, finance: the PO
+//      raised in the ERP, then a person's retry
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -696,5 +698,108 @@ TEST(RulesShipments, AnItemMadeInactiveAfterTheRelayLastPostedItIsHeldAsInactive
   set_item_active(stack, 10, true);
   expect_posted_once(stack, held, "RB233456785GB");
   expect_resolved_by_the_system(stack, stack.relay_url(), x.get_string("id"), "re-validated (master data changed in the ERP)");
+  CHECK_TRUE(stack.stop());
+}
+
+// More received than the purchase order allows: held at the relay as
+// OVER_RECEIPT for finance, nothing posted; finance raises the PO quantity in
+// the ERP, a person retries, and the receipt posts in full.
+TEST(RulesShipments, AnOverReceiptIsHeldForFinanceUntilThePurchaseOrderIsRaisedAndRetried) {
+  testing::TempDir secrets("rules-po");
+  Result<std::string> line = make_password_line("buyer", "buyer-password-1", 1000);
+  CHECK_TRUE(line.ok());
+  std::ofstream(secrets.file("users")) << *line << "\n";
+  StackOptions o = clarus_options(true);
+  o.erp_unique_external_id = true;
+  o.relay_settings = {"admin.users_file = " + secrets.file("users")};
+  Stack stack(o);
+  Status s = stack.start();
+  CHECK_TRUE_TEXT(s.ok(), s.to_string().c_str());
+  auto seed_po = [&](int quantity) {
+    ClientRequest r;
+    r.method = "POST";
+    r.url = stack.erp_url() + "/_sim/seed";
+    r.body = R"({"purchaseOrders":[{"externalId":"PO-8801","location":"1","lines":[{"line":1,"item":"1005","quantity":)" +
+             std::to_string(quantity) + "}]}]}";
+    Result<HttpResponse> a = stack.http().send(r);
+    CHECK_TRUE_TEXT(a.ok() && a->status == 200, a.ok() ? a->body.c_str() : "no answer");
+  };
+  seed_po(10);
+  std::string po_id;
+  for (const Json& r : stack.get_json(stack.erp_url() + "/_sim/ledger?type=purchaseOrder").value().find("records")->items())
+    if (r.get_string("externalId") == "PO-8801") po_id = r.get_string("id");
+  CHECK_TRUE(!po_id.empty());
+
+  ErpCommands erp(stack.broker().uri(), "site-1");
+  CHECK_TRUE(erp.start().ok());
+  v1::Command po = ErpCommands::purchase_order("PO-8801", Lines{{sku(5), 10}});
+  po.mutable_purchase_order_release()->set_erp_po_id(po_id);
+  erp.send(po);
+  CHECK_TRUE(testing::wait_until(
+      [&] {
+        if (erp.acked_through() < erp.sent()) erp.resend();
+        return !erp.outcomes().empty();
+      },
+      Millis(30'000), Millis(250)));
+  // The warehouse receives more than was ordered.
+  CHECK_TRUE(stack.clarus_post("/_sim/warehouse", R"({"under_receipt_rate":0,"over_receipt_rate":1})").ok());
+  Json state;
+  for (int i = 0; i < 50; ++i) {
+    CHECK_TRUE(stack.clarus_post("/_sim/warehouse/step", R"({"steps":1,"only":["receive"]})").ok());
+    state = stack.clarus_state().value();
+    if (all_settled(state)) break;
+  }
+  CHECK_TRUE(all_settled(state));
+  std::string receipt_event;
+  int64_t received = 0;
+  for (const Json& r : list(state, "goods_in_receipts")->items()) {
+    receipt_event = "clarus:site-1:receipt:" + r.find("id")->as_string();
+    for (const Json& l : r.find("lines")->items()) {
+      int64_t q = 0;
+      if (const Json* v = l.find("received_quantity")) v->as_int64(&q);
+      received += q;
+    }
+  }
+  CHECK_TRUE_TEXT(received > 10, state.find("goods_in_receipts")->dump().c_str());
+
+  std::optional<Json> x;
+  CHECK_TRUE_TEXT(testing::wait_until(
+                      [&] {
+                        Result<Json> l = stack.get_json(stack.relay_url() + "/api/exceptions?class=OVER_RECEIPT");
+                        if (!l.ok() || l->find("exceptions")->items().empty()) return false;
+                        x = l->find("exceptions")->items().front();
+                        return true;
+                      },
+                      Millis(60'000), Millis(250)),
+                  stack.logs(40).c_str());
+  STRCMP_EQUAL("finance", x->get_string("owner").c_str());
+  STRCMP_EQUAL(receipt_event.c_str(), x->get_string("subject_id").c_str());
+  LONGS_EQUAL(0, stack.get_json(stack.erp_url() + "/_sim/ledger?type=itemReceipt").value().find("records")->items().size());
+
+  // Finance raises the PO to what arrived; the buyer retries.
+  seed_po(static_cast<int>(received));
+  ClientRequest retry;
+  retry.method = "POST";
+  retry.url = stack.relay_url() + "/api/exceptions/" + x->get_string("id") + "/retry";
+  retry.body = R"({"note":"PO raised to what the supplier sent"})";
+  retry.headers.emplace_back("Authorization", basic_authorization("buyer", "buyer-password-1"));
+  Result<HttpResponse> done = stack.http().send(retry);
+  CHECK_TRUE(done.ok());
+  CHECK_EQUAL_TEXT(200, done->status, done->body.c_str());
+  CHECK_TRUE_TEXT(testing::wait_until([&] { return stack.relay_event_state(receipt_event) == "posted"; }, Millis(30'000),
+                                      Millis(250)),
+                  stack.logs(40).c_str());
+  std::vector<Json> receipts = stack.get_json(stack.erp_url() + "/_sim/ledger?type=itemReceipt").value().find("records")->items();
+  LONGS_EQUAL(1, receipts.size());
+  int64_t posted = 0;
+  for (const Json& l : receipts.front().find("body")->find("item")->find("items")->items()) {
+    int64_t q = 0;
+    if (l.find("itemReceive")->as_bool() && l.find("quantity")->as_int64(&q)) posted += q;
+  }
+  LONGS_EQUAL(received, posted);
+  Json after = stack.get_json(stack.relay_url() + "/api/exceptions/" + x->get_string("id")).value();
+  STRCMP_EQUAL("resolved", after.get_string("state").c_str());
+  STRCMP_EQUAL("buyer", after.find("trail")->items()[1].get_string("who").c_str());
+  erp.stop();
   CHECK_TRUE(stack.stop());
 }
