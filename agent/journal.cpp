@@ -153,7 +153,12 @@ Result<std::vector<AppendResult>> Journal::append(std::vector<v1::Event>& events
         // Check before writing anything (the GroupCommitter contract): room for
         // every event that may be new. Only when that fails is it worth looking
         // up which ones really are (a retry of accepted events must still answer).
-        const uint64_t held = *last - *acked;
+        uint64_t held = *last - *acked;
+        if (gate_) {  // events held at the site count toward the cap too: they wait on this disk as well
+          Result<uint64_t> at_site = gate_->held_count(txn);
+          if (!at_site.ok()) return at_site.status();
+          held += *at_site;
+        }
         uint64_t candidates = 0;
         for (size_t i = 0; i < events.size(); ++i) candidates += in_batch_dup[i] ? 0 : 1;
         if (held + candidates > options_.max_events) {

@@ -58,6 +58,8 @@ class JournalGate {
   virtual ~JournalGate() = default;
   // True when the gate took the event; false to journal it. An error fails the append.
   virtual Result<bool> hold_in(WriteTxn& txn, const v1::Event& event) = 0;
+  // Events the gate holds now (they count toward the journal's hard cap).
+  virtual Result<uint64_t> held_count(ReadTxn& txn) = 0;
 };
 
 struct JournalStats {

@@ -3,6 +3,7 @@
 #include "agent/agent_api.h"
 #include "platform/core/log.h"
 #include "platform/core/report.h"
+#include "platform/http/exception_routes.h"
 
 namespace sb::agent {
 
@@ -174,6 +175,7 @@ namespace {
 // Runs the SKU master audit now: a person's action, so it needs credentials.
 HttpResponse run_sku_audit(AgentContext& ctx, const HttpRequest& req) {
   if (!ctx.audit) return HttpResponse::error(409, "this agent has no Clarus adapter to audit");
+  if (!same_origin(req)) return HttpResponse::error(403, "a page from another site may not start the audit");
   std::string why;
   std::optional<std::string> who = ctx.users ? ctx.users->authenticate(req, &why) : std::nullopt;
   if (!who) return unauthorized(ctx.users && !ctx.users->empty() ? why : "no admin users are configured: set admin.users_file");

@@ -298,6 +298,9 @@ Status Ledger::release(uint64_t ledger_seq, const v1::Event* corrected, const Al
           if (corrected->event_id() != rec.event.event_id())
             return Status::InvalidArgument("a correction keeps the event id");
           SB_RETURN_IF_ERROR(txn.put(events_, key, frame(rec.epoch, corrected->SerializeAsString())));
+          // A refused attempt created nothing; the corrected event forms its own group again.
+          Status a = txn.del(attempted_, key);
+          if (!a.ok() && a.code() != Code::kNotFound) return a;
         }
         SB_RETURN_IF_ERROR(txn.del(held_, key));
         SB_RETURN_IF_ERROR(txn.put(ids_, rec.event.event_id(), id_value('P', ledger_seq)));

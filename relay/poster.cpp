@@ -444,6 +444,12 @@ Status Poster::find_held(const std::string& event_id, uint64_t* seq, LedgerRecor
   *seq = *s;
   *rec = std::move(r).value();
   *key = scheduling_key(rec->event, *seq);
+  // Its hold may be committed while the worker that held it has not yet let go
+  // of its key: acting now would race that worker.
+  std::lock_guard lock(mu_);
+  auto it = keys_.find(*key);
+  if (it != keys_.end() && it->second.busy && !it->second.seqs.empty() && it->second.seqs.front() == *seq)
+    return Status::FailedPrecondition("event " + event_id + " is being recorded right now; try again in a moment");
   return Status::Ok();
 }
 

@@ -39,6 +39,22 @@ bool decode_held(std::string_view v, HeldCommand* out) {
 }
 
 constexpr char kCommand[] = "command";
+constexpr char kRequeueKey[] = "requeue_next";
+// Commands put back after a hold are queued ahead of everything else (so a
+// command of their key that arrived later cannot overtake them): their keys
+// are 8 zero bytes + a counter, which sort before every ordinary local seq
+// (those start at 1). Their local_seq carries the top bit.
+constexpr uint64_t kRequeuedBit = 1ull << 63;
+
+std::string queue_key(uint64_t local_seq) {
+  if (local_seq & kRequeuedBit) return encode_u64_key(0) + encode_u64_key(local_seq & ~kRequeuedBit);
+  return encode_u64_key(local_seq);
+}
+
+uint64_t local_seq_of(std::string_view key) {
+  if (key.size() == 16) return kRequeuedBit | decode_u64_key(key.substr(8));
+  return decode_u64_key(key);
+}
 
 Status raise_refused(WriteTxn& txn, ExceptionBook& book, const v1::Command& c, const std::string& key,
                      const std::string& reason) {
@@ -215,7 +231,7 @@ Result<std::optional<PendingCommand>> CommandJournal::next() const {
   Status parse_error;
   Status s = (*r)->scan(commands_, "", [&](std::string_view k, std::string_view v) {
     PendingCommand p;
-    p.local_seq = decode_u64_key(k);
+    p.local_seq = local_seq_of(k);
     if (!p.command.ParseFromArray(v.data(), static_cast<int>(v.size())))
       parse_error = Status::Corruption("command " + std::to_string(p.local_seq) + " does not parse");
     else
@@ -236,13 +252,19 @@ Status CommandJournal::finish(uint64_t local_seq, const v1::Command& command, co
     if (!m.first.empty() && m.first.size() <= kMaxKeyBytes) keep.push_back(m);
     else log::warn("downlink", "not remembering a Clarus id under an unusable key", {{"key_bytes", static_cast<uint64_t>(m.first.size())}});
   }
+  bool apply_again = false;  // it was to wait behind a hold that ended meanwhile
   Status s = committer_.run([&](WriteTxn& txn) -> Status {
+    apply_again = false;
     // The command is freed last, so a failed write never loses it unrecorded.
     for (const auto& [k, v] : keep) SB_RETURN_IF_ERROR(txn.put(map_, k, v));
     if (held) {
-      SB_RETURN_IF_ERROR(txn.put(held_, command.command_id(), encode_held(command, outcome)));
       std::string holder;
       Status g = txn.get(held_keys_, key, &holder);
+      if (g.code() == Code::kNotFound && outcome.reason().rfind(kWaitsBehind, 0) == 0) {
+        apply_again = true;  // stays queued; the next pass applies it
+        return Status::Ok();
+      }
+      SB_RETURN_IF_ERROR(txn.put(held_, command.command_id(), encode_held(command, outcome)));
       if (g.code() == Code::kNotFound) {
         SB_RETURN_IF_ERROR(txn.put(held_keys_, key, command.command_id()));
         if (book_) SB_RETURN_IF_ERROR(raise_refused(txn, *book_, command, key, outcome.reason()));
@@ -256,11 +278,12 @@ Status CommandJournal::finish(uint64_t local_seq, const v1::Command& command, co
                                            "applied in Clarus" + (outcome.clarus_id().empty() ? "" : " as " + outcome.clarus_id()));
       if (!r.ok() && r.code() != Code::kNotFound) return r;
     }
-    Status d = txn.del(commands_, encode_u64_key(local_seq));
+    Status d = txn.del(commands_, queue_key(local_seq));
     if (!d.ok() && d.code() != Code::kNotFound) return d;
     return Status::Ok();
   });
   if (!s.ok()) return s;
+  if (apply_again) return Status::Ok();
   std::lock_guard lock(mu_);
   unreported_.push_back(outcome);
   while (unreported_.size() > kMaxUnreported) unreported_.pop_front();  // best effort, like uplink outcomes
@@ -306,7 +329,6 @@ std::string CommandJournal::held_by(const std::string& business_key) const {
 Status CommandJournal::release_key(const std::string& command_id, bool drop_holder, ExceptionState to,
                                    const ExceptionAction& action) {
   std::vector<v1::CommandOutcome> discarded;
-  uint64_t next = 0;
   size_t queued = 0;
   Status s = committer_.run([&](WriteTxn& txn) -> Status {
     discarded.clear();
@@ -330,8 +352,7 @@ Status CommandJournal::release_key(const std::string& command_id, bool drop_hold
       return true;
     }));
     std::sort(of_key.begin(), of_key.end(), [](const HeldCommand& a, const HeldCommand& b) { return a.command.seq() < b.command.seq(); });
-    next = read_u64(txn, meta_, kNextKey);
-    if (next == 0) next = 1;
+    uint64_t front = read_u64(txn, meta_, kRequeueKey);
     for (const HeldCommand& h : of_key) {
       SB_RETURN_IF_ERROR(txn.del(held_, h.command.command_id()));
       if (drop_holder && h.command.command_id() == command_id) {
@@ -342,18 +363,17 @@ Status CommandJournal::release_key(const std::string& command_id, bool drop_hold
         discarded.push_back(std::move(o));
         continue;
       }
-      SB_RETURN_IF_ERROR(txn.put(commands_, encode_u64_key(next++), h.command.SerializeAsString()));
+      SB_RETURN_IF_ERROR(txn.put(commands_, queue_key(kRequeuedBit | ++front), h.command.SerializeAsString()));
       ++queued;
     }
     SB_RETURN_IF_ERROR(txn.del(held_keys_, key));
-    SB_RETURN_IF_ERROR(txn.put(meta_, kNextKey, encode_u64_key(next)));
+    SB_RETURN_IF_ERROR(txn.put(meta_, kRequeueKey, encode_u64_key(front)));
     if (!book_) return Status::Ok();
     Result<ExceptionRecord> x = book_->find_subject_in(txn, kCommand, command_id);
     if (!x.ok() || is_closed(x->state)) return Status::Ok();
     return book_->act_in(txn, x->id, to, action);
   });
   if (!s.ok()) return s;
-  next_local_seq_ = next;
   {
     std::lock_guard lock(mu_);
     for (v1::CommandOutcome& o : discarded) {

@@ -132,6 +132,9 @@ class CommandJournal {
   int64_t last_applied_at_ms_ = 0;
 };
 
+// How the reason of a command held behind another begins (its holder's id follows).
+inline constexpr char kWaitsBehind[] = "waits behind command ";
+
 // The business key a command orders under when the relay gave none.
 std::string command_business_key(const v1::Command& c);
 const char* command_kind(const v1::Command& c);

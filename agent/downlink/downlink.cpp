@@ -126,7 +126,7 @@ bool Downlink::apply_next() {
   std::vector<std::pair<std::string, std::string>> mappings;
   if (std::string holder = journal_.held_by(key); !holder.empty() && holder != c.command_id()) {
     outcome.set_kind(v1::CommandOutcome::HELD);
-    outcome.set_reason("waits behind command " + holder + " for " + key + ", which Clarus refused");
+    outcome.set_reason(kWaitsBehind + holder + " for " + key + ", which Clarus refused");
   } else {
     Result<Applied> applied = applier_.apply(c);
     if (!applied.ok() && applied.status().code() != Code::kInvalidArgument && applied.status().code() != Code::kNotFound) {

@@ -19,7 +19,8 @@
 // A held event goes on when it passes the checks again: by itself when master
 // data arrives (revalidate()), or by a person's retry or edit. Released events
 // are journaled in the commit that ends their hold, so nothing is lost or sent
-// twice across a kill -9. A discard ends the hold without forwarding.
+// twice across a kill -9. A discard ends the hold without forwarding. Held
+// events count toward the journal's hard cap (journal.max_events).
 // Thread-safety: all methods may be called from any thread.
 #pragma once
 
@@ -57,6 +58,7 @@ class EdgeRules final : public JournalGate {
                                                  MasterData& master, ExceptionBook& book, EdgeRulesOptions options);
 
   Result<bool> hold_in(WriteTxn& txn, const v1::Event& event) override;
+  Result<uint64_t> held_count(ReadTxn& txn) override { return txn.count(held_); }
   // What is wrong with the event as the site sees it; nullopt when it may go on.
   std::optional<Problem> check(ReadTxn& txn, const v1::Event& event) const;
 

@@ -191,6 +191,23 @@ Result<std::shared_ptr<AdminUsers>> AdminUsers::load(const std::string& path) {
 }
 
 std::optional<std::string> AdminUsers::check(const std::string& name, const std::string& password) const {
+  // Many wrong passwords at once (guessing, or a flood meant to keep the server
+  // busy hashing): refuse fast for a moment rather than run the slow hash for each.
+  const int64_t started = SystemClock::instance().mono_ms();
+  {
+    std::lock_guard lock(mu_);
+    while (!failures_.empty() && started - failures_.front() > kFailureWindowMs) failures_.pop_front();
+    if (failures_.size() >= kMaxFailuresPerWindow) return std::nullopt;
+  }
+  std::optional<std::string> who = check_slowly(name, password);
+  if (!who) {
+    std::lock_guard lock(mu_);
+    failures_.push_back(started);
+  }
+  return who;
+}
+
+std::optional<std::string> AdminUsers::check_slowly(const std::string& name, const std::string& password) const {
   const auto it = users_.find(name);
   if (it == users_.end()) {
     // The same slow hash as for a real user, so answer times do not tell

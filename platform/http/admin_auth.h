@@ -9,11 +9,14 @@
 // the line to add (make_password_line()).
 // Requests authenticate with HTTP Basic (RFC 7617) over the program's HTTPS
 // (or a loopback bind). A verified password is remembered as its SHA-256 for
-// a minute, so repeated calls do not run the slow hash every time.
+// a minute, so repeated calls do not run the slow hash every time. More than
+// 20 failed checks within a second are refused without hashing until the second
+// has passed (a flood of wrong passwords cannot keep the server busy).
 // Thread-safety: an AdminUsers may be used from many threads at once.
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -50,8 +53,12 @@ class AdminUsers {
     std::string salt;  // raw bytes
     std::string hash;  // raw 32 bytes
   };
+  std::optional<std::string> check_slowly(const std::string& name, const std::string& password) const;
+  static constexpr int64_t kFailureWindowMs = 1000;
+  static constexpr size_t kMaxFailuresPerWindow = 20;  // beyond it, refused without hashing for the rest of the second
   std::map<std::string, User> users_;
   mutable std::mutex mu_;
+  mutable std::deque<int64_t> failures_;  // mono ms of recent failed checks
   mutable std::map<std::string, std::pair<std::string, int64_t>> verified_;  // name -> sha256(password), mono ms
 };
 

@@ -32,9 +32,8 @@ std::string normal_authority(std::string_view authority, std::string_view scheme
   return a;
 }
 
-// A browser names the page that sent a request in Origin. Only a page served
-// by this host may act; requests without Origin (curl, the CLI) are not from
-// a page at all.
+}  // namespace
+
 bool same_origin(const HttpRequest& req) {
   const std::string origin = req.header("Origin");
   if (origin.empty()) return true;
@@ -46,6 +45,8 @@ bool same_origin(const HttpRequest& req) {
   const std::string host = req.header("Host");
   return !authority.empty() && !host.empty() && normal_authority(authority, scheme) == normal_authority(host, scheme);
 }
+
+namespace {
 
 int http_status(const Status& s) {
   switch (s.code()) {

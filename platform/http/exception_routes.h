@@ -45,6 +45,11 @@ class ExceptionActions {
   virtual Status discard(const ExceptionRecord& r, const std::string& who, const std::string& reason) = 0;
 };
 
+// A browser names the page that sent a request in Origin. Only a page served
+// by this host may act; requests without Origin (curl, the CLI) are not from a
+// page at all. False for another host's page (answer 403).
+bool same_origin(const HttpRequest& req);
+
 // Adds GET /api/exceptions, GET /api/exceptions/{id} and the three POSTs.
 // `users` may be empty: then every action answers 401 ("no admin users are
 // configured: set admin.users_file"), while reading stays open like /api/status.

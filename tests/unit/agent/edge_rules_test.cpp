@@ -86,12 +86,12 @@ TEST_GROUP(EdgeRules) {
     open();
   }
   void teardown() override { close(); }
-  void open(EdgeRulesOptions options = {}) {
+  void open(EdgeRulesOptions options = {}, JournalOptions jo = {}) {
     LmdbOptions o;
     o.path = dir.file("journal");
     store = open_lmdb_store(o).value();
     committer = std::make_unique<GroupCommitter>(*store);
-    journal = Journal::open(*store, *committer, SystemClock::instance(), JournalOptions{}).value();
+    journal = Journal::open(*store, *committer, SystemClock::instance(), jo).value();
     master = MasterData::open(*store, *committer).value();
     book = ExceptionBook::open(*store, *committer, SystemClock::instance(), "exceptions").value();
     rules = EdgeRules::open(*store, *committer, *journal, *master, *book, options).value();
@@ -263,4 +263,17 @@ TEST(EdgeRules, AnUnmappedWarehouseAndANegativeShipmentAreHeld) {
   STRCMP_EQUAL("UNMAPPED_LOCATION", exception_of("a-1").cls.c_str());
   STRCMP_EQUAL("INVALID_EVENT", exception_of("s-1").cls.c_str());
   CHECK(forwarded().empty());
+}
+
+TEST(EdgeRules, HeldEventsCountTowardTheJournalsHardCap) {
+  close();
+  JournalOptions jo;
+  jo.max_events = 3;
+  open({}, jo);
+  CHECK(master->record(item("SKU-9", false)).ok());
+  append({adjustment("a-1", "SKU-9"), adjustment("a-2", "SKU-9"), adjustment("b-1", "SKU-1")});
+  std::vector<v1::Event> more{adjustment("b-2", "SKU-1")};
+  Result<std::vector<AppendResult>> r = journal->append(more);
+  LONGS_EQUAL(static_cast<int>(Code::kResourceExhausted), static_cast<int>(r.status().code()));
+  LONGS_EQUAL(2, rules->stats().held_events);
 }

@@ -154,3 +154,24 @@ TEST(CommandExceptions, AnItemArrivingRetriesOnlyTheCommandsThatNameIt) {
   STRCMP_EQUAL("system", x.trail.back().who.c_str());
   STRCMP_EQUAL("item NEW-2 arrived from the ERP", x.trail.back().note.c_str());
 }
+
+TEST(CommandExceptions, ARetriedCommandGoesAheadOfALaterCommandOfItsKeyAlreadyQueued) {
+  accept({release(1, "c-1", "SO-1", "NEW-1")});
+  step(v1::CommandOutcome::HELD, "no product NEW-1");
+  accept({release(2, "c-2", "SO-2", "SKU-1"), cancel(3, "c-3", "SO-1")});  // queued, not yet reached
+  CHECK(journal->retry_held("c-1", ExceptionAction::by("wes", "test", "")).ok());
+  // The release of SO-1 first, then the rest in their order: its cancel never overtakes it.
+  STRCMP_EQUAL("c-1", step(v1::CommandOutcome::APPLIED).c_str());
+  STRCMP_EQUAL("c-2", step(v1::CommandOutcome::APPLIED).c_str());
+  STRCMP_EQUAL("c-3", step(v1::CommandOutcome::APPLIED).c_str());
+  STRCMP_EQUAL("", next_id().c_str());
+}
+
+TEST(CommandExceptions, ACommandToldToWaitBehindAHoldThatEndedMeanwhileStaysQueued) {
+  accept({cancel(1, "c-9", "SO-9")});
+  // The applier saw a holder, but by the time the outcome is recorded the hold is gone.
+  STRCMP_EQUAL("c-9", step(v1::CommandOutcome::HELD, std::string(kWaitsBehind) + "c-8 for order:SO-9").c_str());
+  STRCMP_EQUAL("c-9", next_id().c_str());
+  LONGS_EQUAL(0, journal->stats().held);
+  CHECK_FALSE(book->find_subject("command", "c-9").ok());
+}

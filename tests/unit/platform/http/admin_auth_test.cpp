@@ -1,7 +1,9 @@
 // AdminUsers: the users file a person's password is checked against, and the
 // HTTP Basic credentials every exception action must carry.
+#include <chrono>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "platform/http/admin_auth.h"
 #include "tests/unit/platform/http/exception_desk.h"
@@ -197,4 +199,13 @@ TEST(BasicCredentials, UnauthorizedAsksForBasicAndSaysWhy) {
   CHECK_EQUAL(401, r.status);
   STRCMP_EQUAL("Basic realm=\"stockbridge\"", r.header("WWW-Authenticate").c_str());
   STRCMP_EQUAL("{\"error\":\"no credentials\"}", r.body.c_str());
+}
+
+TEST(AdminUsers, AFloodOfWrongPasswordsIsRefusedWithoutHashingForTheRestOfTheSecond) {
+  auto users = users_of(line_for("alice", "correct horse") + "\n");
+  for (int i = 0; i < 20; ++i) CHECK_FALSE(users->check("alice", "guess " + std::to_string(i)).has_value());
+  // Even the right password waits until the flood has passed.
+  CHECK_FALSE(users->check("alice", "correct horse").has_value());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  CHECK_TRUE(users->check("alice", "correct horse") == std::optional<std::string>("alice"));
 }
