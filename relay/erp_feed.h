@@ -60,9 +60,10 @@ struct ErpFeedOptions {
   Millis timeout{30'000};                              // one ERP answer
   std::map<std::string, std::string> site_locations;   // ERP location id -> site id
   std::vector<std::string> sites;                      // items and ship items go here; empty = the mapped sites
-  // An item or ship item changed in the ERP (its upsert is queued): held
-  // events waiting for master data may now go on. Called on the feed's thread; return fast.
-  std::function<void(const std::string& what)> on_master_data;
+  // An item or ship item changed in the ERP (its upsert is newly queued): held
+  // events waiting for master data may now go on. `kind` is "item" (code: the
+  // SKU) or "ship item" (code: CARRIER/SERVICE). Called on the feed's thread; return fast.
+  std::function<void(const std::string& kind, const std::string& code)> on_master_data;
 };
 
 // The column a feed's rows carry their change stamp in, "YYYY-MM-DDTHH:MM:SS".

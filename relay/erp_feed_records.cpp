@@ -108,7 +108,7 @@ Status ErpFeed::on_item(const Json& row) {
   const uint64_t before = queued_this_poll_;
   for (const std::string& site : all_sites()) SB_RETURN_IF_ERROR(queue(site, c, "item_upsert", true));
   if (options_.on_master_data && queued_this_poll_ > before)  // a change, not a re-read of one
-    options_.on_master_data("item " + text(row, "itemid") + " changed in the ERP");
+    options_.on_master_data("item", text(row, "itemid"));
   return Status::Ok();
 }
 
@@ -131,7 +131,7 @@ Status ErpFeed::on_ship_item(const Json& row) {
   const uint64_t before = queued_this_poll_;
   for (const std::string& site : all_sites()) SB_RETURN_IF_ERROR(queue(site, c, "carrier_upsert", true));
   if (options_.on_master_data && queued_this_poll_ > before)
-    options_.on_master_data("ship item " + u->carrier() + "/" + u->service() + " changed in the ERP");
+    options_.on_master_data("ship item", u->carrier() + "/" + u->service());
   return Status::Ok();
 }
 

@@ -2,6 +2,7 @@
 #include <atomic>
 #include <cstdio>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include "platform/core/log.h"
@@ -140,7 +141,10 @@ int run(const Config& cfg) {
   downlink.attach();
 
   // The ERP change feed: what changed in the ERP becomes commands in the outbox.
-  std::atomic<bool> master_changed{false};  // an item or ship item changed: re-validate held events
+  // What the feed saw change in the ERP's master data since the last re-validation.
+  std::mutex changed_mu;
+  MasterDataScope changed;
+  std::string changed_names;
   std::unique_ptr<ErpFeed> feed;
   if (cfg.flag("feed.enabled")) {
     ErpFeedOptions fo;
@@ -149,7 +153,12 @@ int run(const Config& cfg) {
     fo.timeout = cfg.duration("erp.timeout");
     (void)parse_location_map(cfg.str("feed.site_locations"), &fo.site_locations);  // validated by the settings table
     fo.sites = parse_site_list(cfg.str("feed.sites"));
-    fo.on_master_data = [&master_changed](const std::string&) { master_changed = true; };
+    fo.on_master_data = [&](const std::string& kind, const std::string& code) {
+      std::lock_guard lock(changed_mu);
+      if (kind == "item") changed.skus.insert(code);
+      else changed.carriers = true;
+      if (changed_names.size() < 200) changed_names += (changed_names.empty() ? "" : ", ") + kind + " " + code;
+    };
     if (fo.site_locations.empty()) log::warn("relay", "feed.enabled but feed.site_locations is empty: no order will be sent to a site");
     Result<std::unique_ptr<ErpFeed>> opened = ErpFeed::open(*erp_http, no.base_url, no.auth, **outbox, **store, committer,
                                                             clock, fo, [&downlink] { downlink.wake(); });
@@ -222,9 +231,15 @@ int run(const Config& cfg) {
   const Millis revalidate_every = cfg.duration("exceptions.revalidate_every");
   int64_t last_revalidation = clock.mono_ms();
   Periodic revalidator(Millis(2'000), [&] {
-    if (master_changed.exchange(false)) {
-      poster.revalidate_master_data("master data changed in the ERP");
-      last_revalidation = clock.mono_ms();
+    MasterDataScope scope;
+    std::string names;
+    {
+      std::lock_guard lock(changed_mu);
+      std::swap(scope, changed);
+      std::swap(names, changed_names);
+    }
+    if (!names.empty()) {
+      poster.revalidate_master_data(names + " changed in the ERP", &scope);
     } else if (clock.mono_ms() - last_revalidation >= revalidate_every.count()) {
       poster.revalidate_master_data("scheduled re-validation");
       last_revalidation = clock.mono_ms();

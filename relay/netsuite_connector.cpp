@@ -8,6 +8,7 @@
 #include "platform/core/json.h"
 #include "platform/core/log.h"
 #include "platform/core/text.h"
+#include "stockbridge/v1/event_view.h"
 
 namespace sb::relay {
 
@@ -190,11 +191,7 @@ ErpOutcome NetSuiteConnector::post(const v1::Event& e) {
 }
 
 ErpOutcome NetSuiteConnector::recheck_items(const v1::Event& e) {
-  std::vector<std::string> skus;
-  if (e.has_stock_adjustment()) skus.push_back(e.stock_adjustment().sku());
-  for (const v1::ShipmentLine& l : e.shipment().lines()) skus.push_back(l.sku());
-  for (const v1::ReceiptLine& l : e.goods_receipt().lines()) skus.push_back(l.sku());
-  for (const v1::ReceiptLine& l : e.return_receipt().lines()) skus.push_back(l.sku());
+  const std::vector<std::string> skus = v1::event_skus(e);
   {
     std::lock_guard lock(mu_);
     for (const std::string& sku : skus) items_.erase(sku);

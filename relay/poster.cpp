@@ -577,24 +577,32 @@ Status Poster::discard_held(const std::string& event_id, ExceptionAction action)
   return Status::Ok();
 }
 
-size_t Poster::revalidate_master_data(const std::string& why) {
-  std::vector<uint64_t> heads;
+size_t Poster::revalidate_master_data(const std::string& why, const MasterDataScope* scope) {
+  std::vector<std::pair<uint64_t, std::string>> heads;  // seq, class
   {
     std::lock_guard lock(mu_);
     for (const auto& [key, cls] : held_class_) {
       const v1::ExceptionClassInfo* info = v1::exception_class(cls);
       auto it = keys_.find(key);
       if (info && info->master_data && it != keys_.end() && it->second.held && !it->second.seqs.empty())
-        heads.push_back(it->second.seqs.front());
+        heads.emplace_back(it->second.seqs.front(), cls);
     }
   }
   // Forgotten even when nothing waits: what the ERP changed must not be posted against from a stale copy.
   erp_.refresh_master_data();
   if (heads.empty()) return 0;
+  // Whether the change can clear a hold of class `cls` on `e`.
+  auto clears = [&](const std::string& cls, const v1::Event& e) {
+    if (!scope) return true;
+    if (cls == "UNKNOWN_CARRIER") return scope->carriers;
+    for (const std::string& sku : v1::event_skus(e))
+      if (scope->skus.count(sku)) return true;
+    return false;
+  };
   size_t released = 0;
-  for (uint64_t seq : heads) {
+  for (const auto& [seq, cls] : heads) {
     Result<LedgerRecord> r = ledger_.load(seq);
-    if (!r.ok() || !r->held) continue;
+    if (!r.ok() || !r->held || !clears(cls, r->event)) continue;
     if (release_held(r->event.event_id(), nullptr, why).ok()) ++released;
   }
   if (released > 0) log::info("poster", "re-validating held events after a master data change", {{"events", released}, {"why", why}});

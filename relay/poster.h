@@ -36,6 +36,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -48,6 +49,13 @@
 #include "relay/ledger.h"
 
 namespace sb::relay {
+
+// What changed in the ERP's master data, for a re-validation of only the held
+// events it can clear.
+struct MasterDataScope {
+  std::set<std::string> skus;  // items changed
+  bool carriers = false;       // a ship item changed
+};
 
 struct PosterOptions {
   int max_concurrency = 8;
@@ -101,9 +109,11 @@ class Poster {
   Status edit_held(const v1::Event& corrected, ExceptionAction action, const std::string& detail);
   // Takes a held event out of custody without posting it; its site hears DISCARDED.
   Status discard_held(const std::string& event_id, ExceptionAction action);
-  // Retries every held event whose exception class clears with master data.
-  // Returns how many went back to the queue.
-  size_t revalidate_master_data(const std::string& why);
+  // Retries the held events whose exception class clears with master data:
+  // those `scope` can clear (an item they name changed; any ship item for an
+  // unknown carrier), or all of them when `scope` is null. Returns how many
+  // went back to the queue.
+  size_t revalidate_master_data(const std::string& why, const MasterDataScope* scope = nullptr);
   // Events queued behind the key of `event_id` (0 when none or unknown).
   size_t waiting_behind(const std::string& event_id);
   // New events in ledger order (from the intake, after their commit).

@@ -657,7 +657,8 @@ TEST(RulesShipments, AnItemMadeInactiveWhileItsOrderIsOutIsHeldAtTheRelayUntilTh
 
   set_item_active(stack, 8, true);
   expect_posted_once(stack, held, "RB833456785GB");
-  expect_resolved_by_the_system(stack, stack.relay_url(), x.get_string("id"), "re-validated (master data changed in the ERP)");
+  expect_resolved_by_the_system(stack, stack.relay_url(), x.get_string("id"),
+                                "re-validated (item " + sku(8) + " changed in the ERP)");
   CHECK_TRUE(stack.stop());
 }
 
@@ -697,7 +698,8 @@ TEST(RulesShipments, AnItemMadeInactiveAfterTheRelayLastPostedItIsHeldAsInactive
 
   set_item_active(stack, 10, true);
   expect_posted_once(stack, held, "RB233456785GB");
-  expect_resolved_by_the_system(stack, stack.relay_url(), x.get_string("id"), "re-validated (master data changed in the ERP)");
+  expect_resolved_by_the_system(stack, stack.relay_url(), x.get_string("id"),
+                                "re-validated (item " + sku(10) + " changed in the ERP)");
   CHECK_TRUE(stack.stop());
 }
 

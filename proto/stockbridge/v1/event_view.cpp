@@ -149,4 +149,13 @@ std::vector<std::string> patchable(const Event& e, const std::vector<std::string
   return out;
 }
 
+std::vector<std::string> event_skus(const Event& e) {
+  std::vector<std::string> out;
+  if (e.has_stock_adjustment()) out.push_back(e.stock_adjustment().sku());
+  for (const ShipmentLine& l : e.shipment().lines()) out.push_back(l.sku());
+  for (const ReceiptLine& l : e.goods_receipt().lines()) out.push_back(l.sku());
+  for (const ReceiptLine& l : e.return_receipt().lines()) out.push_back(l.sku());
+  return out;
+}
+
 }  // namespace stockbridge::v1

@@ -16,6 +16,9 @@ namespace stockbridge::v1 {
 // The event's fields as JSON (times as ISO-8601), every body type.
 sb::Json event_view(const Event& e);
 
+// The SKUs an event moves (its adjustment's, or its lines'), in order, repeats kept.
+std::vector<std::string> event_skus(const Event& e);
+
 // Sets one correctable field of `e` (see exceptions.h `editable`):
 //   sku, unit            a stock adjustment's SKU or unit
 //   warehouse            the body's warehouse code

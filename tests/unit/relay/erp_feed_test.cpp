@@ -184,7 +184,7 @@ TEST(ErpFeed, AnItemChangedTwiceWithinOneSecondReachesTheSitesBothTimes) {
   ErpFeedOptions o;
   o.timeout = Millis(5000);
   o.site_locations = {{"1", "site-1"}};
-  o.on_master_data = [&](const std::string& what) { changed.push_back(what); };
+  o.on_master_data = [&](const std::string& kind, const std::string& code) { changed.push_back(kind + " " + code); };
   feed.reset();
   feed = std::move(ErpFeed::open(*http, sim->url(), nullptr, *outbox, *store, *committer, clock, o).value());
   CHECK_TRUE(feed->poll().ok());

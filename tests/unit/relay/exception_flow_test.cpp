@@ -316,3 +316,27 @@ TEST(RelayExceptions, AnInvalidEventHeldAtIntakeIsAnExceptionForIT) {
   CHECK(poster->discard_held("x-1", ExceptionAction::by("ivan", "discard", "test event from a bench")).ok());
   STRCMP_EQUAL("discarded", state("x-1").c_str());
 }
+
+TEST(RelayExceptions, AChangedItemReleasesOnlyTheHoldsThatNameIt) {
+  erp.script_post("u-1", ErpOutcome::rejected("SKU NEW-1 is not an item in the ERP (UNKNOWN_SKU)", "UNKNOWN_SKU"));
+  erp.script_post("u-2", ErpOutcome::rejected("SKU NEW-2 is not an item in the ERP (UNKNOWN_SKU)", "UNKNOWN_SKU"));
+  erp.script_post("s-1", ErpOutcome::rejected("carrier RM has no ship item (UNKNOWN_CARRIER)", "UNKNOWN_CARRIER"));
+  start_poster();
+  deliver({adjustment("site-a", 1, "u-1", "K1", "NEW-1"), adjustment("site-a", 2, "u-2", "K2", "NEW-2"),
+           shipment(3, "s-1", "RM")});
+  CHECK(held("u-1"));
+  CHECK(held("u-2"));
+  CHECK(held("s-1"));
+  MasterDataScope item;
+  item.skus = {"NEW-2"};
+  LONGS_EQUAL(1, poster->revalidate_master_data("item NEW-2 changed in the ERP", &item));
+  CHECK(eventually([&] { return state("u-2") == "posted"; }));
+  STRCMP_EQUAL("held", state("u-1").c_str());
+  STRCMP_EQUAL("held", state("s-1").c_str());
+  LONGS_EQUAL(1, erp.posts_of("u-1"));
+  MasterDataScope carrier;
+  carrier.carriers = true;
+  LONGS_EQUAL(1, poster->revalidate_master_data("ship item ROYALMAIL/24 changed in the ERP", &carrier));
+  CHECK(eventually([&] { return state("s-1") == "posted"; }));
+  STRCMP_EQUAL("held", state("u-1").c_str());
+}
