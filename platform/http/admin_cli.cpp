@@ -61,6 +61,7 @@ std::string usage(const std::string& p, uint16_t port) {
          "  " + p + " exceptions edit ID FIELD=VALUE... [--note TEXT]\n"
          "  " + p + " exceptions discard ID --reason TEXT\n"
          "  " + p + " hash-password NAME      (password on stdin; prints the users-file line)\n"
+         "  " + p + " status [--json]          (what /api/status says, one line per figure)\n"
          "options:\n"
          "  --url URL             the program's API (default: $STOCKBRIDGE_URL, else http://127.0.0.1:" +
          std::to_string(port) + ")\n"
@@ -502,12 +503,80 @@ int run_hash_password(int argc, char** argv, const std::string& program, const A
   return kDone;
 }
 
+// "journal.backlog: 12" lines for every scalar of a JSON document; an array
+// of objects shows how many it holds, an array of scalars its values.
+void print_flat(std::ostream& out, const Json& j, const std::string& path) {
+  if (j.is_object()) {
+    for (const auto& [k, v] : j.members()) print_flat(out, v, path.empty() ? k : path + "." + k);
+    return;
+  }
+  out << path << ": ";
+  if (j.is_array()) {
+    bool scalars = true;
+    for (const Json& item : j.items()) scalars = scalars && !item.is_object() && !item.is_array();
+    if (!scalars) {
+      out << "[" << j.items().size() << " entries]\n";
+      return;
+    }
+    std::string joined;
+    for (const Json& item : j.items()) joined += (joined.empty() ? "" : ", ") + (item.is_string() ? item.as_string() : item.dump());
+    out << joined << '\n';
+    return;
+  }
+  out << (j.is_null() ? "-" : j.is_string() ? one_line(j.as_string()) : j.dump()) << '\n';
+}
+
+int run_status(int argc, char** argv, const std::string& program, const AdminCliInfo& info, std::ostream& out,
+               std::ostream& err, HttpClient* http) {
+  std::string base = env("STOCKBRIDGE_URL"), ca_file;
+  bool json = false;
+  for (int i = 2; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a == "--json") {
+      json = true;
+    } else if ((a == "--url" || a == "--ca-file") && i + 1 < argc) {
+      (a == "--url" ? base : ca_file) = argv[++i];
+    } else {
+      err << program << " status: unknown argument '" << a << "'\n\n" << usage(program, info.default_port);
+      return kUsage;
+    }
+  }
+  if (base.empty()) base = "http://127.0.0.1:" + std::to_string(info.default_port);
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  std::unique_ptr<HttpClient> owned;
+  if (!http) {
+    HttpClientOptions options;
+    options.ca_file = ca_file;
+    owned = make_poco_http_client(options);
+    http = owned.get();
+  }
+  ClientRequest req;
+  req.method = "GET";
+  req.url = base + "/api/status";
+  Result<HttpResponse> resp = http->send(req);
+  if (!resp.ok()) {
+    err << program << " status: cannot reach " << base << ": " << transport_reason(resp.status()) << '\n';
+    return kUnreachable;
+  }
+  if (resp->status != 200) {
+    err << program << " status: refused (HTTP " << resp->status << "): " << refusal_reason(*resp) << '\n';
+    return kRefused;
+  }
+  Result<Json> body = Json::parse(resp->body);
+  if (json || !body.ok()) {
+    out << resp->body << (resp->body.empty() || resp->body.back() != '\n' ? "\n" : "");
+    return kDone;
+  }
+  print_flat(out, *body, "");
+  return kDone;
+}
+
 }  // namespace
 
 bool is_admin_command(int argc, char** argv) {
   if (argc < 2 || !argv[1]) return false;
   const std::string_view c = argv[1];
-  return c == "exceptions" || c == "hash-password";
+  return c == "exceptions" || c == "hash-password" || c == "status";
 }
 
 int run_admin_command(int argc, char** argv, const AdminCliInfo& info, std::ostream& out, std::ostream& err,
@@ -529,6 +598,7 @@ int run_admin_command(int argc, char** argv, const AdminCliInfo& info, std::ostr
     }
   }
   if (std::string_view(argv[1]) == "hash-password") return run_hash_password(argc, argv, program, info, out, err, in);
+  if (std::string_view(argv[1]) == "status") return run_status(argc, argv, program, info, out, err, http);
   return run_exceptions(argc, argv, program, info, out, err, http);
 }
 

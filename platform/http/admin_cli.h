@@ -8,6 +8,7 @@
 //   <program> exceptions edit ID FIELD=VALUE... [--note TEXT]
 //   <program> exceptions discard ID --reason TEXT
 //   <program> hash-password NAME      (password on stdin; prints the users-file line)
+//   <program> status [--json]          (GET /api/status, one "path: value" line per figure)
 //
 // Common options: --url URL (default: $STOCKBRIDGE_URL, else
 // http://127.0.0.1:<default port>), --user NAME (default: $STOCKBRIDGE_USER),
@@ -41,7 +42,7 @@ struct AdminCliInfo {
   uint16_t default_port = 0;  // the API's default port (intake.port / http.port)
 };
 
-// True when argv[1] names an admin command (exceptions, hash-password).
+// True when argv[1] names an admin command (exceptions, hash-password, status).
 bool is_admin_command(int argc, char** argv);
 
 // Runs the admin command in argv (argv[1] is the command). `http` is the

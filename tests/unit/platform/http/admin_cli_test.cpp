@@ -391,3 +391,26 @@ TEST(AdminCli, HashPasswordRefusesAShortPasswordOrNoName) {
   CHECK_EQUAL(2, r.code);
   STRCMP_CONTAINS("':'", r.err.c_str());
 }
+
+TEST(AdminCli, StatusPrintsOneLinePerFigure) {
+  desk->router.add("GET", "/api/status", [](const HttpRequest&) {
+    return HttpResponse::json(200, R"({"state":"offline","journal":{"backlog":12,"last_seq":40},"recent":[{"a":1},{"a":2}],"sites":["s-1","s-2"],"note":null})");
+  });
+  Run r = cli({"status", "--url", "http://agent:8480"}, api.get());
+  LONGS_EQUAL_TEXT(0, r.code, r.err.c_str());
+  STRCMP_EQUAL("offline", field(r.out, "state").c_str());
+  STRCMP_EQUAL("12", field(r.out, "journal.backlog").c_str());
+  STRCMP_EQUAL("40", field(r.out, "journal.last_seq").c_str());
+  STRCMP_EQUAL("[2 entries]", field(r.out, "recent").c_str());
+  STRCMP_EQUAL("s-1, s-2", field(r.out, "sites").c_str());
+  STRCMP_EQUAL("-", field(r.out, "note").c_str());
+  Run raw = cli({"status", "--json", "--url", "http://agent:8480"}, api.get());
+  CHECK_TRUE(raw.out.find("\"backlog\":12") != std::string::npos);
+  LONGS_EQUAL(2, cli({"status", "--bogus"}, api.get()).code);
+}
+
+TEST(AdminCli, StatusOfAProgramNotRunningSaysItCannotBeReached) {
+  Run r = cli({"status", "--url", "http://127.0.0.1:" + std::to_string(closed_port())}, nullptr);
+  LONGS_EQUAL(3, r.code);
+  CHECK_TRUE_TEXT(r.err.find("cannot reach") != std::string::npos, r.err.c_str());
+}
