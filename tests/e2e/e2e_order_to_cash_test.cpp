@@ -28,12 +28,8 @@ constexpr char kErpSeed[] = R"({
 
 // Seeds the ERP simulator (POST /_sim/seed); the test stops if it refuses.
 void seed_erp(Stack& stack, const std::string& body) {
-  ClientRequest seed;
-  seed.method = "POST";
-  seed.url = stack.erp_url() + "/_sim/seed";
-  seed.body = body;
-  Result<HttpResponse> seeded = stack.http().send(seed);
-  CHECK_TRUE_TEXT(seeded.ok() && seeded->status == 200, seeded.ok() ? seeded->body.c_str() : "no answer");
+  Status seeded = stack.seed_erp(body);
+  CHECK_TRUE_TEXT(seeded.ok(), seeded.to_string().c_str());
 }
 
 // Internal ids of the ERP's records of a type, by external id.

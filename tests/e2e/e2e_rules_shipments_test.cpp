@@ -63,12 +63,8 @@ StackOptions shipment_stack(const Admins& admins, const std::vector<std::string>
 // --- the ERP simulator -------------------------------------------------------
 
 void seed_erp(Stack& stack, const std::string& body) {
-  ClientRequest seed;
-  seed.method = "POST";
-  seed.url = stack.erp_url() + "/_sim/seed";
-  seed.body = body;
-  Result<HttpResponse> seeded = stack.http().send(seed);
-  CHECK_TRUE_TEXT(seeded.ok() && seeded->status == 200, seeded.ok() ? seeded->body.c_str() : "no answer");
+  Status seeded = stack.seed_erp(body);
+  CHECK_TRUE_TEXT(seeded.ok(), seeded.to_string().c_str());
 }
 
 std::vector<Json> erp_records(Stack& stack, const std::string& type) {
@@ -718,13 +714,8 @@ TEST(RulesShipments, AnOverReceiptIsHeldForFinanceUntilThePurchaseOrderIsRaisedA
   Status s = stack.start();
   CHECK_TRUE_TEXT(s.ok(), s.to_string().c_str());
   auto seed_po = [&](int quantity) {
-    ClientRequest r;
-    r.method = "POST";
-    r.url = stack.erp_url() + "/_sim/seed";
-    r.body = R"({"purchaseOrders":[{"externalId":"PO-8801","location":"1","lines":[{"line":1,"item":"1005","quantity":)" +
-             std::to_string(quantity) + "}]}]}";
-    Result<HttpResponse> a = stack.http().send(r);
-    CHECK_TRUE_TEXT(a.ok() && a->status == 200, a.ok() ? a->body.c_str() : "no answer");
+    seed_erp(stack, R"({"purchaseOrders":[{"externalId":"PO-8801","location":"1","lines":[{"line":1,"item":"1005","quantity":)" +
+                        std::to_string(quantity) + "}]}]}");
   };
   seed_po(10);
   std::string po_id;

@@ -176,14 +176,10 @@ TEST(Rules, AProductCreatedOnTheFloorIsHeldForFinanceUntilTheErpKnowsItAndADisca
                   stack.logs(40).c_str());
 
   // Finance creates the item in the ERP: the feed sees it, the held events flow on by themselves.
-  ClientRequest seed;
-  seed.method = "POST";
-  seed.url = stack.erp_url() + "/_sim/seed";
-  seed.body = R"({"items":[{"id":"7001","itemid":"FLOOR-1","isinactive":false,"unitsType":"Count",
+  Status seeded = stack.seed_erp(R"({"items":[{"id":"7001","itemid":"FLOOR-1","isinactive":false,"unitsType":"Count",
       "units":[{"name":"Each","rate":1,"abbreviation":"EA"},{"name":"Case of 12","rate":12,"abbreviation":"CS"}],
-      "stockUnit":"Each"}]})";
-  Result<HttpResponse> seeded = stack.http().send(seed);
-  CHECK_TRUE_TEXT(seeded.ok() && seeded->status == 200, seeded.ok() ? seeded->body.c_str() : "no answer");
+      "stockUnit":"Each"}]})");
+  CHECK_TRUE_TEXT(seeded.ok(), seeded.to_string().c_str());
   bool flowed = testing::wait_until(
       [&] {
         for (size_t i = 1; i < floor.size(); ++i)
@@ -231,13 +227,9 @@ TEST(Rules, AnItemMadeInactiveInTheErpIsHeldAtTheSiteWhileTheRelayIsDownAndGoesO
   CHECK_TRUE_TEXT(s.ok(), s.to_string().c_str());
   const char* kUnits = R"("unitsType":"Count","units":[{"name":"Each","rate":1,"abbreviation":"EA"},{"name":"Case of 12","rate":12,"abbreviation":"CS"}],"stockUnit":"Each")";
   auto set_active = [&](bool active) {
-    ClientRequest seed;
-    seed.method = "POST";
-    seed.url = stack.erp_url() + "/_sim/seed";
-    seed.body = std::string(R"({"items":[{"id":"1002","itemid":"SKU-0002","isinactive":)") + (active ? "false" : "true") +
-                "," + kUnits + "}]}";
-    Result<HttpResponse> r = stack.http().send(seed);
-    CHECK_TRUE_TEXT(r.ok() && r->status == 200, r.ok() ? r->body.c_str() : "no answer");
+    Status seeded = stack.seed_erp(std::string(R"({"items":[{"id":"1002","itemid":"SKU-0002","isinactive":)") +
+                                   (active ? "false" : "true") + "," + kUnits + "}]}");
+    CHECK_TRUE_TEXT(seeded.ok(), seeded.to_string().c_str());
   };
   // The site hears of both items, then of SKU-0002 made inactive.
   auto site_applied = [&](int upserts) {

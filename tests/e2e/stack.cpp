@@ -269,6 +269,17 @@ Status Stack::set_erp_faults(const std::string& json) {
   return Status::Ok();
 }
 
+Status Stack::seed_erp(const std::string& json) {
+  ClientRequest req;
+  req.method = "POST";
+  req.url = erp_url() + "/_sim/seed";
+  req.body = json;
+  Result<HttpResponse> r = http_->send(req);
+  if (!r.ok()) return r.status();
+  if (r->status != 200) return Status::InvalidArgument("seed refused: " + r->body);
+  return Status::Ok();
+}
+
 int64_t Stack::erp_created() {
   Result<Json> s = erp_stats();
   if (!s.ok()) return -1;

@@ -88,6 +88,8 @@ class Stack {
   Result<Json> erp_stats() { return get_json(erp_url() + "/_sim/stats"); }
   // POST /_sim/faults with this JSON body.
   Status set_erp_faults(const std::string& json);
+  // POST /_sim/seed with this JSON body (master data, orders); the simulator's refusal as the error.
+  Status seed_erp(const std::string& json);
   // POST to the Clarus simulator (e.g. "/_sim/faults", "/_sim/warehouse/step"); the answer's JSON.
   Result<Json> clarus_post(const std::string& path, const std::string& json);
   Result<Json> clarus_state() { return get_json(clarus_url() + "/_sim/state"); }
