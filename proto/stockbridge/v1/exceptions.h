@@ -22,9 +22,12 @@ struct ExceptionClassInfo {
   std::string_view fix;           // what they do about it
   std::array<std::string_view, 3> editable;  // fields an edit may patch ("" = unused slot)
   bool master_data;               // re-validated by itself when master data changes
+  bool monitor = false;           // raised by a relay monitor about a condition, not a held
+                                  // subject: it resolves itself when the condition clears; a
+                                  // retry checks again now; a discard acknowledges it
 };
 
-inline constexpr std::array<ExceptionClassInfo, 14> kExceptionClasses{{
+inline constexpr std::array<ExceptionClassInfo, 20> kExceptionClasses{{
     {"UNKNOWN_SKU", "finance", "The warehouse moved a product the ERP has no item for.",
      "Create the item in the ERP (it then flows on by itself), or correct a mistyped SKU, or discard.",
      {"sku", "", ""}, true},
@@ -60,6 +63,26 @@ inline constexpr std::array<ExceptionClassInfo, 14> kExceptionClasses{{
      "Push the ERP's values to Clarus, or correct the ERP item.", {"", "", ""}, false},
     {"CHECK_FAILED", "IT", "A check could not run (a link or a setting failed).", "See the reason; fix the link.",
      {"", "", ""}, false},
+    // Conditions the relay's monitors watch (relay/monitors.h); each clears itself.
+    {"ORPHANED_ORDER", "warehouse", "An order was released to the warehouse long ago and nothing has shipped.",
+     "Find the order on the floor: ship it, or have it cancelled in the ERP. Clears itself when a shipment arrives.",
+     {"", "", ""}, false, true},
+    {"UNPOSTED_SHIPMENT", "IT", "A shipment reached the relay but is not in the ERP yet.",
+     "Look at why it waits (a held event ahead of it, the ERP link); clears itself once it posts.", {"", "", ""},
+     false, true},
+    {"RETURN_WITHOUT_CREDIT", "finance", "A return was received and inspected but no credit memo is in the ERP.",
+     "Find what holds the return's posting; clears itself when the credit memo is made.", {"", "", ""}, false,
+     true},
+    {"INVENTORY_DRIFT", "finance",
+     "Clarus and the ERP disagree on stock beyond the threshold on two sweeps in a row, after netting what is in flight.",
+     "Count the SKU at the location; adjust whichever side is wrong. Clears itself when a sweep agrees.",
+     {"", "", ""}, false, true},
+    {"BACKLOG", "IT", "A site's backlog or the age of its oldest unsent event is beyond its threshold.",
+     "Check the site's links (broker, relay, ERP) on its status page; clears itself when the backlog drains.",
+     {"", "", ""}, false, true},
+    {"SITE_OFFLINE", "IT", "A site's agent has not been online for longer than its threshold.",
+     "Check the gateway and its internet link; nothing is lost meanwhile. Clears itself when the site is back.",
+     {"", "", ""}, false, true},
 }};
 
 // The class named `name`, or nullptr.
