@@ -32,6 +32,8 @@
 #include "agent/rules/master_data.h"
 #include "agent/rules/sku_audit.h"
 #include "platform/http/admin_auth.h"
+#include "platform/http/exception_routes.h"
+#include "platform/http/web_session.h"
 #include "platform/core/clock.h"
 #include "platform/http/http.h"
 #include "platform/store/kv_store.h"
@@ -71,9 +73,29 @@ struct AgentContext {
   MasterData* master = nullptr;
   SkuAudit* audit = nullptr;                       // null without a Clarus adapter
   std::shared_ptr<const AdminUsers> users;         // who may act (POST /api/sku-audit); null = nobody
+  // The backlog when catching up began: the whole of the page's progress bar.
+  std::atomic<uint64_t> catch_up_peak{0};
+  uint64_t catch_up_over = 1000;                   // a backlog above this is "catching up" (one uplink batch)
 };
 
+// How the books stand, in one word and a few numbers: the status page's
+// banner and /api/status's "state" say the same.
+struct FlowView {
+  std::string state;     // "flowing", "offline", "catching_up", "full"
+  std::string why;       // offline / full: in words
+  int64_t since_ms = 0;  // offline: since when (wall)
+  uint64_t backlog = 0;
+  uint64_t peak = 0;     // catching up: the backlog when it began
+  double eta_s = -1;     // catching up: seconds left at the recent rate (-1 unknown)
+};
+FlowView flow_view(AgentContext& ctx, const JournalStats& js, const ForwarderStats& fs, int64_t now_ms);
+
 std::shared_ptr<Router> make_agent_router(AgentContext& ctx);
+
+// The pages for people (status_page.cpp): GET / (the status page), the
+// exception pages (platform/http/exception_pages.h) and sign-in. `sessions`
+// and `actions` must outlive the router.
+void add_agent_pages(Router& router, AgentContext& ctx, WebSessions& sessions, ExceptionActions& actions);
 
 // The status document served at /api/status (also used by the command line).
 Json agent_status(AgentContext& ctx);

@@ -65,6 +65,7 @@ struct ForwarderStats {
   int64_t last_ack_at_ms = 0;        // wall time of the last ack with progress
   double ack_rate = 0;               // events acknowledged per second, recent
   std::string last_error;
+  v1::ErpLink erp;                   // the ERP link as the relay last reported it (reported_at_ms 0: never)
 };
 
 class Forwarder {

@@ -1,7 +1,9 @@
 #include "agent/journal.h"
 
+#include <cstdint>
 #include <cstdio>
 #include <random>
+
 #include <algorithm>
 
 #include "platform/core/log.h"
@@ -355,6 +357,36 @@ JournalStats Journal::stats() const {
     });
   }
   return st;
+}
+
+std::string event_kind(const v1::Event& e) {
+  switch (e.body_case()) {
+    case v1::Event::kStockAdjustment: return "StockAdjustment";
+    case v1::Event::kShipment: return "Shipment";
+    case v1::Event::kGoodsReceipt: return "GoodsReceipt";
+    case v1::Event::kReturnReceipt: return "ReturnReceipt";
+    case v1::Event::kInventorySnapshot: return "InventorySnapshot";
+    case v1::Event::BODY_NOT_SET: break;
+  }
+  return "empty";
+}
+
+Result<BacklogByKind> Journal::backlog_by_kind(size_t max_events) const {
+  BacklogByKind out;
+  const uint64_t last = last_seq_.load();
+  Status s = read(acked_through_.load() + 1, max_events, SIZE_MAX, [&](uint64_t, std::string_view bytes) {
+    v1::Event e;
+    std::string kind = "unreadable";
+    if (e.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+      kind = event_kind(e);
+    }
+    ++out.counts[kind];
+    ++out.counted;
+  });
+  if (!s.ok()) return s;
+  const uint64_t acked = acked_through_.load();
+  out.complete = out.counted >= (last > acked ? last - acked : 0);
+  return out;
 }
 
 }  // namespace sb::agent

@@ -20,6 +20,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -60,6 +61,13 @@ class JournalGate {
   virtual Result<bool> hold_in(WriteTxn& txn, const v1::Event& event) = 0;
   // Events the gate holds now (they count toward the journal's hard cap).
   virtual Result<uint64_t> held_count(ReadTxn& txn) = 0;
+};
+
+// The unacknowledged events by kind, for the status page.
+struct BacklogByKind {
+  std::map<std::string, uint64_t> counts;  // "Shipment" -> 12
+  uint64_t counted = 0;                    // events read
+  bool complete = true;                    // false when only the oldest max_events were read
 };
 
 struct JournalStats {
@@ -104,6 +112,8 @@ class Journal {
   Result<uint64_t> prune_ids(size_t max = 100'000);
 
   JournalStats stats() const;  // reads the oldest event: not for hot loops
+  // Reads up to max_events of the oldest unacknowledged events (a page view's worth of work).
+  Result<BacklogByKind> backlog_by_kind(size_t max_events) const;
   // True while the disk allowance (max_bytes) is used up. Refreshed at most every 250 ms.
   bool over_disk_allowance() const { return disk_.used_up(); }
   uint64_t last_seq() const { return last_seq_.load(); }
@@ -130,6 +140,9 @@ class Journal {
   JournalGate* gate_ = nullptr;
   DiskAllowance disk_;
 };
+
+// "Shipment", "GoodsReceipt", ...: the kind of an event's body, for people.
+std::string event_kind(const v1::Event& e);
 
 // The event_id of a serialized Event without parsing the whole message (the
 // serializer writes field 1 first). Empty if the bytes do not start with it.

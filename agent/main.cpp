@@ -251,6 +251,12 @@ int run(const Config& cfg) {
   if (clarus.webhooks) add_clarus_webhook_routes(*router, *clarus.webhooks);
   AgentExceptionActions exception_actions(**rules, **book, clarus.audit.get(), clarus.commands.get());
   add_exception_routes(*router, **book, users, exception_actions);
+  WebSessions::Options web;
+  web.cookie_name = "sb_agent_session";
+  web.secure_cookie = !so.tls_cert_file.empty();
+  WebSessions sessions(users, clock, web);
+  add_agent_pages(*router, ctx, sessions, exception_actions);
+  ctx.catch_up_over = fo.batch_events;
   Result<std::unique_ptr<HttpServer>> server = start_http_server(so, router);
   if (!server.ok()) return fail("cannot listen on " + so.bind_address + ":" + std::to_string(so.port), server.status());
 

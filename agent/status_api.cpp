@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 
 #include "agent/agent_api.h"
@@ -11,16 +12,11 @@ HttpResponse handle_post_events(AgentContext& ctx, const HttpRequest& req);  // 
 
 namespace {
 
+constexpr size_t kBacklogScan = 50'000;  // the oldest events a status read counts by kind
+
 Json num(uint64_t v) { return json_count(v); }
 Json num(int64_t v) { return Json::number(v); }
 Json time_or_null(int64_t ms) { return json_time(ms); }
-
-// One word for the banner: are the books keeping up?
-std::string flow_state(const ForwarderStats& f, const JournalStats& j, uint64_t batch) {
-  if (!f.broker_connected && !f.https_active) return "offline";
-  if (j.backlog > batch) return "catching_up";
-  return "flowing";
-}
 
 Json audit_json(const SkuAuditReport& r) {
   Json j = Json::object();
@@ -36,6 +32,43 @@ Json audit_json(const SkuAuditReport& r) {
 
 }  // namespace
 
+FlowView flow_view(AgentContext& ctx, const JournalStats& j, const ForwarderStats& f, int64_t now) {
+  // A relay that has not acknowledged anything for this long, with events
+  // waiting as long, counts as a link down even while the broker is up.
+  constexpr int64_t kSilentMs = 60'000;
+  FlowView v;
+  v.backlog = j.backlog;
+  if (j.backlog >= j.capacity || ctx.journal->over_disk_allowance()) {
+    v.state = "full";
+    v.why = j.backlog >= j.capacity ? "the journal holds its most unacknowledged events"
+                                    : "the journal's disk allowance is used up";
+  } else if (!f.broker_connected && !f.https_active) {
+    v.state = "offline";
+    v.why = "no link to the broker (and the HTTPS fallback is not answering)";
+    v.since_ms = f.broker_changed_at_ms;
+  } else if (j.backlog > 0 && j.oldest_accepted_ms > 0 && now - j.oldest_accepted_ms > kSilentMs &&
+             now - f.last_ack_at_ms > kSilentMs) {
+    v.state = "offline";
+    v.why = "the relay is not acknowledging";
+    v.since_ms = std::max(f.last_ack_at_ms, j.oldest_accepted_ms);
+  } else if (j.backlog > ctx.catch_up_over) {
+    v.state = "catching_up";
+    if (f.ack_rate > 0) v.eta_s = static_cast<double>(j.backlog) / f.ack_rate;
+  } else {
+    v.state = "flowing";
+  }
+  // The bar's whole: the largest backlog since the books last flowed.
+  if (v.state == "flowing") {
+    ctx.catch_up_peak.store(0);
+  } else {
+    uint64_t peak = ctx.catch_up_peak.load();
+    while (peak < j.backlog && !ctx.catch_up_peak.compare_exchange_weak(peak, j.backlog)) {
+    }
+  }
+  v.peak = std::max<uint64_t>(ctx.catch_up_peak.load(), j.backlog);
+  return v;
+}
+
 Json agent_status(AgentContext& ctx) {
   const int64_t now = ctx.clock->wall_ms();
   JournalStats js = ctx.journal->stats();
@@ -48,8 +81,18 @@ Json agent_status(AgentContext& ctx) {
   s.set("now", Json::string(format_iso8601(now)));
   s.set("started_at", Json::string(format_iso8601(ctx.started_at_ms)));
   s.set("uptime_s", num((now - ctx.started_at_ms) / 1000));
-  const std::string state = flow_state(fs, js, 1000);
+  const FlowView flow = flow_view(ctx, js, fs, now);
+  const std::string& state = flow.state;
   s.set("state", Json::string(state));
+  if (!flow.why.empty()) s.set("state_why", Json::string(flow.why));
+  if (flow.since_ms > 0) s.set("state_since", time_or_null(flow.since_ms));
+  if (state == "catching_up") {
+    Json& c = s.set("catching_up", Json::object());
+    c.set("events_left", num(js.backlog));
+    c.set("backlog_at_start", num(flow.peak));
+    c.set("done_pct", Json::number(flow.peak ? 100.0 * static_cast<double>(flow.peak - js.backlog) / flow.peak : 0.0));
+    if (flow.eta_s >= 0) c.set("eta_s", Json::number(flow.eta_s));
+  }
 
   Json& journal = s.set("journal", Json::object());
   journal.set("epoch", Json::string(js.epoch));
@@ -65,6 +108,11 @@ Json agent_status(AgentContext& ctx) {
   journal.set("file_bytes", num(ss.used_bytes));
   journal.set("map_bytes", num(ss.map_bytes));
   journal.set("max_map_bytes", num(ss.max_map_bytes));
+  if (Result<BacklogByKind> kinds = ctx.journal->backlog_by_kind(kBacklogScan); kinds.ok()) {
+    Json& by = journal.set("backlog_by_kind", Json::object());
+    for (const auto& [kind, n] : kinds->counts) by.set(kind, num(n));
+    journal.set("backlog_by_kind_complete", Json::boolean(kinds->complete));
+  }
 
   Json& links = s.set("links", Json::object());
   Json& broker = links.set("broker", Json::object());
@@ -75,6 +123,15 @@ Json agent_status(AgentContext& ctx) {
   relay.set("last_ack_at", time_or_null(fs.last_ack_at_ms));
   relay.set("https_fallback_active", Json::boolean(fs.https_active));
   relay.set("last_error", json_text(fs.last_error));
+  Json& erp = links.set("erp", Json::object());  // as the relay last reported it
+  erp.set("reported_at", time_or_null(fs.erp.reported_at_ms()));
+  if (fs.erp.reported_at_ms() > 0) {
+    erp.set("ok", Json::boolean(fs.erp.ok()));
+    erp.set("last_ok_at", time_or_null(fs.erp.last_ok_ms()));
+    erp.set("last_failure_at", time_or_null(fs.erp.last_failure_ms()));
+    erp.set("last_error", json_text(fs.erp.last_error()));
+    erp.set("relay_pending", num(fs.erp.pending()));
+  }
 
   Json& intake = s.set("intake", Json::object());
   intake.set("accepted", num(ctx.counters.accepted.load()));
@@ -91,9 +148,7 @@ Json agent_status(AgentContext& ctx) {
   fwd.set("sent_through", num(fs.sent_through));
   fwd.set("relay_acked_through", num(fs.relay_acked));
   fwd.set("ack_rate_per_s", Json::number(fs.ack_rate));
-  if (state == "catching_up" && fs.ack_rate > 0) {
-    fwd.set("eta_s", Json::number(static_cast<double>(js.backlog) / fs.ack_rate));
-  }
+  if (flow.eta_s >= 0) fwd.set("eta_s", Json::number(flow.eta_s));
 
   Json& outcomes = s.set("outcomes", Json::object());
   outcomes.set("posted", num(ctx.outcomes->posted()));

@@ -137,6 +137,17 @@ int run(const Config& cfg) {
   uplink.on_other_message([&downlink](MqttMessage m) { downlink.handle_ack(m); });
   uplink.on_connected([&downlink] { downlink.connected(); });
   uplink.on_site_online([&downlink](const std::string& site) { downlink.site_online(site); });
+  uplink.erp_link([&poster, &ledger, &clock] {
+    const PosterStats ps = poster.stats();
+    v1::ErpLink link;
+    link.set_ok(ps.last_failure_ms == 0 || ps.last_ok_ms >= ps.last_failure_ms);
+    link.set_last_ok_ms(ps.last_ok_ms);
+    link.set_last_failure_ms(ps.last_failure_ms);
+    link.set_last_error(ps.last_error);
+    link.set_pending((*ledger)->stats().pending);
+    link.set_reported_at_ms(clock.wall_ms());
+    return link;
+  });
   uplink.attach();
   downlink.attach();
 

@@ -346,6 +346,7 @@ void Poster::finish(Work& w, const ErpOutcome& o) {
     out.set_seq(e.seq());
     out.set_at_ms(clock_.wall_ms());
     out.set_kind(kind);
+    out.set_business_key(e.business_key());
     return &out;
   };
   std::unique_lock lock(mu_);
@@ -370,6 +371,7 @@ void Poster::finish(Work& w, const ErpOutcome& o) {
       released_.erase(w.seq);
       quiet_.erase(w.seq);
       stats_.posted += n;
+      stats_.last_ok_ms = clock_.wall_ms();
       if (!w.group.empty()) {
         stats_.coalesced_events += n;
         stats_.calls_saved += n - 1;
@@ -388,6 +390,7 @@ void Poster::finish(Work& w, const ErpOutcome& o) {
       if (!k.held) ++held_keys_;
       k.held = true;
       ++stats_.held;
+      stats_.last_ok_ms = clock_.wall_ms();  // the ERP answered: the link works, the record did not
       released_.erase(w.seq);
       quiet_.erase(w.seq);
       held_class_[w.key] = outcome.cls;
@@ -406,6 +409,7 @@ void Poster::finish(Work& w, const ErpOutcome& o) {
     case ErpOutcome::Kind::kRetry: {
       ++stats_.retries;
       stats_.last_error = outcome.reason;
+      stats_.last_failure_ms = clock_.wall_ms();
       successes_in_row_ = 0;
       if (outcome.ambiguous) k.lookup_first = true;
       if (outcome.throttled) {
@@ -570,6 +574,7 @@ Status Poster::discard_held(const std::string& event_id, ExceptionAction action)
     out.set_seq(rec.event.seq());
     out.set_at_ms(clock_.wall_ms());
     out.set_kind(v1::EventOutcome::DISCARDED);
+    out.set_business_key(rec.event.business_key());
     out.set_reason(action.note);
     out.set_exception_id(exception_id);
     sink_(rec.event.site_id(), rec.epoch, out);

@@ -86,6 +86,8 @@ struct PosterStats {
   uint64_t released = 0;           // held events retried (by a person or a re-validation)
   uint64_t discarded = 0;          // held events discarded by a person
   std::string last_error;
+  int64_t last_ok_ms = 0;       // wall time the ERP last answered (posted, or refused a record)
+  int64_t last_failure_ms = 0;  // wall time of the last failure to reach it (down, timeout, throttled)
 };
 
 // Called after an outcome is durable: site, journal epoch and the outcome for the agent.

@@ -174,6 +174,7 @@ void Uplink::intake_loop() {
         ack.set_site_id(r.site_id);
         ack.set_journal_epoch(r.epoch);
         ack.set_acked_through_seq(r.acked_through);
+        if (erp_link_) *ack.mutable_erp() = erp_link_();
         if (transport_.publish(v1::ack_topic(r.site_id), ack.SerializeAsString(), 1, false).ok()) {
           std::lock_guard lock(mu_);
           ++stats_.acks_published;
@@ -205,6 +206,7 @@ void Uplink::flush_outcomes() {
     ack.set_site_id(stream.first);
     ack.set_journal_epoch(stream.second);
     ack.set_acked_through_seq(ledger_.high_water(stream.first, stream.second));
+    if (erp_link_) *ack.mutable_erp() = erp_link_();
     for (auto& o : list) *ack.add_outcomes() = std::move(o);
     if (transport_.publish(v1::ack_topic(stream.first), ack.SerializeAsString(), 1, false).ok()) {
       std::lock_guard lock(mu_);
@@ -231,6 +233,7 @@ Result<std::string> Uplink::accept_http(const std::string& site, const std::stri
   ack.set_site_id(r.site_id);
   ack.set_journal_epoch(r.epoch);
   ack.set_acked_through_seq(r.acked_through);
+  if (erp_link_) *ack.mutable_erp() = erp_link_();
   std::lock_guard lock(mu_);
   auto it = outcomes_.find({r.site_id, r.epoch});
   if (it != outcomes_.end()) {

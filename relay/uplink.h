@@ -58,6 +58,8 @@ class Uplink {
   void on_other_message(std::function<void(MqttMessage)> fn) { other_messages_ = std::move(fn); }
   void on_connected(std::function<void()> fn) { on_connected_ = std::move(fn); }
   void on_site_online(std::function<void(const std::string&)> fn) { on_site_online_ = std::move(fn); }
+  // How the ERP link stands, sent with every acknowledgement (the site's status page shows it).
+  void erp_link(std::function<v1::ErpLink()> fn) { erp_link_ = std::move(fn); }
   void start();
   void stop();
 
@@ -76,6 +78,7 @@ class Uplink {
   std::function<void(MqttMessage)> other_messages_;
   std::function<void()> on_connected_;
   std::function<void(const std::string&)> on_site_online_;
+  std::function<v1::ErpLink()> erp_link_;
   struct Inbound {
     std::string topic;
     std::string payload;
