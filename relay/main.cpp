@@ -21,9 +21,12 @@
 #include "relay/erp_auth.h"
 #include "relay/erp_feed.h"
 #include "relay/exception_actions.h"
+#include "relay/fleet_page.h"
 #include "relay/ledger.h"
 #include "relay/netsuite_connector.h"
 #include "relay/poster.h"
+#include "relay/reconciliation.h"
+#include "relay/reconciliation_routes.h"
 #include "relay/snapshot_keeper.h"
 #include "relay/relay_api.h"
 #include "relay/settings.h"
@@ -202,6 +205,25 @@ int run(const Config& cfg) {
   RelayExceptionActions exception_actions(**ledger, poster);
   std::shared_ptr<Router> router = make_relay_router(ctx);
   add_exception_routes(*router, **book, users, exception_actions);
+  // Stock reconciliation: each complete snapshot against the ERP's on-hand (reconciliation.h).
+  NetSuiteStock erp_stock(*erp_http, {no.base_url, no.auth, no.timeout});
+  Result<std::unique_ptr<ReconciliationStore>> reports = ReconciliationStore::open(**store, committer);
+  if (!reports.ok()) return fail("cannot open the reconciliation reports", reports.status());
+  KeeperSnapshots kept_snapshots(erp);
+  ReconcilerOptions ro;
+  ro.interval = cfg.duration("reconcile.interval");
+  ro.drift_threshold = static_cast<double>(cfg.integer("reconcile.drift_threshold"));
+  ro.keep = cfg.duration("reconcile.keep");
+  ro.location_map = no.location_map;
+  ro.default_location = no.default_location;
+  Reconciler reconciler(kept_snapshots, **ledger, erp_stock, **book, **reports, clock, ro);
+  add_report_routes(*router, reconciler);
+  ctx.reconciler = &reconciler;
+  WebSessions::Options web;
+  web.cookie_name = "sb_relay_session";
+  web.secure_cookie = !so.tls_cert_file.empty();
+  WebSessions sessions(users, clock, web);
+  add_fleet_pages(*router, ctx, sessions, &exception_actions);
   Result<std::unique_ptr<HttpServer>> server = start_http_server(so, router);
   if (!server.ok()) return fail("cannot listen on " + so.bind_address + ":" + std::to_string(so.port), server.status());
   if (!no.auth) log::warn("relay", "requests to the ERP carry no Authorization header (erp.auth = none, or bearer with erp.token_file empty)");
@@ -256,8 +278,10 @@ int run(const Config& cfg) {
       last_revalidation = clock.mono_ms();
     }
   });
+  Periodic reconcile_timer(ro.interval, [&reconciler] { (void)reconciler.sweep(); });
   int sig = wait_for_shutdown_signal();
   log::info("relay", "stopping", {{"signal", sig}});
+  reconcile_timer.stop();
   revalidator.stop();
   pruner.stop();
   (*server)->stop();

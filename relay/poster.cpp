@@ -372,6 +372,12 @@ void Poster::finish(Work& w, const ErpOutcome& o) {
       quiet_.erase(w.seq);
       stats_.posted += n;
       stats_.last_ok_ms = clock_.wall_ms();
+      if (const int64_t second = clock_.mono_ms() / 1000;
+          !posted_by_second_.empty() && posted_by_second_.back().first == second) {
+        posted_by_second_.back().second += n;
+      } else {
+        posted_by_second_.emplace_back(second, n);
+      }
       if (!w.group.empty()) {
         stats_.coalesced_events += n;
         stats_.calls_saved += n - 1;
@@ -681,6 +687,9 @@ PosterStats Poster::stats() const {
   s.in_progress = active_;
   s.concurrency_limit = limit_;
   s.max_concurrency = options_.max_concurrency;
+  const int64_t now_s = clock_.mono_ms() / 1000;
+  while (!posted_by_second_.empty() && posted_by_second_.front().first <= now_s - 60) posted_by_second_.pop_front();
+  for (const auto& [second, n] : posted_by_second_) s.posted_per_minute += static_cast<double>(n);
   return s;
 }
 

@@ -88,6 +88,7 @@ struct PosterStats {
   std::string last_error;
   int64_t last_ok_ms = 0;       // wall time the ERP last answered (posted, or refused a record)
   int64_t last_failure_ms = 0;  // wall time of the last failure to reach it (down, timeout, throttled)
+  double posted_per_minute = 0;  // events posted over the last 60 s
 };
 
 // Called after an outcome is durable: site, journal epoch and the outcome for the agent.
@@ -190,6 +191,8 @@ class Poster {
   uint64_t held_keys_ = 0;   // keys whose head is held
   bool stopping_ = false;
   PosterStats stats_;
+  // Events posted per second over the last minute (the fleet page's posting rate): one bucket per second.
+  mutable std::deque<std::pair<int64_t, uint64_t>> posted_by_second_;
   std::vector<std::thread> workers_;
 };
 

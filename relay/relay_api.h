@@ -20,6 +20,7 @@
 #include "relay/erp_feed.h"
 #include "relay/ledger.h"
 #include "relay/poster.h"
+#include "relay/reconciliation.h"
 #include "relay/snapshot_keeper.h"
 #include "relay/uplink.h"
 
@@ -40,6 +41,7 @@ struct RelayContext {
   ErpFeed* feed = nullptr;           // the ERP change feed; null when feed.enabled is false
   SnapshotKeeper* snapshots = nullptr;  // inventory snapshots kept for reconciliation; null in tests
   ExceptionBook* exceptions = nullptr;  // held work people act on; null in tests that do not need it
+  Reconciler* reconciler = nullptr;     // stock reconciliation reports; null in tests that do not need them
   const Clock* clock = nullptr;
 };
 

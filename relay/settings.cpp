@@ -11,6 +11,7 @@ namespace {
 
 std::string not_empty(const std::string& v) { return v.empty() ? "must be set" : ""; }
 std::string positive(const std::string& v) { return (v.empty() || v[0] == '-' || v == "0") ? "must be greater than 0" : ""; }
+std::string not_negative(const std::string& v) { return (v.empty() || v[0] == '-') ? "must be 0 or more" : ""; }
 std::string percent(const std::string& v) {
   return (v.empty() || v[0] == '-' || std::atoi(v.c_str()) > 1000) ? "must be 0..1000" : "";
 }
@@ -117,6 +118,9 @@ const SettingTable& relay_settings() {
       {"feed.page_size", SettingType::kInt, "500", "Rows per SuiteQL page (1..1000).", page_size},
       {"feed.site_locations", SettingType::kString, "", "ERP location id to site id, e.g. 1=site-1,2=site-2; orders at other locations are skipped (and counted).", site_locations},
       {"feed.sites", SettingType::kString, "", "Sites that get items and ship items, comma-separated (empty = the sites in feed.site_locations)."},
+      {"reconcile.interval", SettingType::kDuration, "1m", "How often the relay looks for stock snapshots the sites sent since the last look; each complete snapshot is reconciled once against the ERP's on-hand (docs/reconciliation.md).", positive},
+      {"reconcile.drift_threshold", SettingType::kInt, "0", "Drift (Clarus - ERP - in flight, in the ERP item's base unit) beyond this, on two sweeps in a row, raises INVENTORY_DRIFT; 0 = any drift.", not_negative},
+      {"reconcile.keep", SettingType::kDuration, "35d", "How long reconciliation reports are kept (a month's close and then some).", positive},
       {"log.level", SettingType::kString, "info", "debug, info, warn or error.", log_level},
     };
     SettingTable mqtt = mqtt_settings("MQTT client id; default relay.id.");

@@ -5,6 +5,7 @@
 #include "json_body.h"
 #include "master_records.h"
 #include "netsuite_error.h"
+#include "on_hand.h"
 #include "order_records.h"
 
 namespace sb::erpsim {
@@ -30,12 +31,15 @@ SimResponse seed(AdminTargets t, const SimRequest& request) {
   if (std::string error = apply_seed(t.store, request.body); !error.empty()) return bad_request(error);
   size_t orders = 0;
   if (std::string error = apply_order_seed(t.store, request.body, &orders); !error.empty()) return bad_request(error);
+  size_t on_hand = 0;
+  if (std::string error = apply_on_hand_seed(t.store, request.body, &on_hand); !error.empty()) return bad_request(error);
   auto out = new_object();
   out->set("items", static_cast<uint64_t>(t.store.master_count(master_kind::kItem)));
   out->set("locations", static_cast<uint64_t>(t.store.master_count(master_kind::kLocation)));
   out->set("accounts", static_cast<uint64_t>(t.store.master_count(master_kind::kAccount)));
   out->set("shipItems", static_cast<uint64_t>(t.store.master_count(master_kind::kShipItem)));
   out->set("orders", static_cast<uint64_t>(orders));
+  out->set("onHand", static_cast<uint64_t>(on_hand));
   return json(out);
 }
 

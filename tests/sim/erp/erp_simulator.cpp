@@ -5,6 +5,7 @@
 #include "admin_api.h"
 #include "http_listener.h"
 #include "inventory_adjustment.h"
+#include "on_hand.h"
 #include "master_records.h"
 #include "netsuite_error.h"
 #include "order_records.h"
@@ -67,6 +68,7 @@ ErpSimulator::ErpSimulator(SimOptions options)
   add_transform_routes(routes_, store_, options_);
   add_suiteql_routes(routes_, store_, options_);
   add_admin_routes(routes_, AdminTargets{store_, faults_, stats_, gate_});
+  add_on_hand_routes(routes_, store_);
   routes_.add("POST", kOAuth2TokenPath, RequestKind::kToken,
               [this](const SimRequest& r, const RouteParams&) { return oauth2_->token(r); });
 }

@@ -144,6 +144,20 @@ std::vector<StoredRecord> RecordStore::ledger(const std::string& type, const std
   return out;
 }
 
+void RecordStore::set_opening_stock(OpeningStock opening) {
+  std::lock_guard lock(mutex_);
+  opening.last_modified = stamp();
+  auto key = std::make_pair(opening.item, opening.location);
+  openings_[key] = std::move(opening);
+}
+
+std::vector<OpeningStock> RecordStore::opening_stock() const {
+  std::lock_guard lock(mutex_);
+  std::vector<OpeningStock> out;
+  for (const auto& [key, opening] : openings_) out.push_back(opening);
+  return out;
+}
+
 void RecordStore::clear_transactions() {
   std::lock_guard lock(mutex_);
   records_.clear();

@@ -76,6 +76,16 @@ struct StoredRecord {
   std::string body;
 };
 
+// An item's opening quantity on hand at a location, as seeded (/_sim/seed
+// "onHand"): what the account held before the simulator's transactions.
+struct OpeningStock {
+  std::string item;      // internal id
+  std::string location;  // internal id
+  double quantity = 0;   // in the item's base unit
+  std::optional<double> average_cost;  // per base unit; none = the ERP gives no cost
+  std::string last_modified;           // set by the store
+};
+
 struct CreateResult {
   std::optional<StoredRecord> record;  // set when created
   std::string duplicate_of;            // internal id holding the externalId when refused
@@ -106,7 +116,11 @@ class RecordStore {
   // In creation order; type "" = all types; only ids greater than after_id (if given).
   std::vector<StoredRecord> ledger(const std::string& type, const std::string& after_id) const;
 
-  // Forgets transaction records; master data stays. Internal ids keep
+  // Adds or replaces the opening stock of (item, location).
+  void set_opening_stock(OpeningStock opening);
+  std::vector<OpeningStock> opening_stock() const;  // by item, then location
+
+  // Forgets transaction records; master data and opening stock stay. Internal ids keep
   // increasing, as NetSuite never reuses one.
   void clear_transactions();
 
@@ -117,6 +131,7 @@ class RecordStore {
 
   mutable std::recursive_mutex mutex_;
   std::map<std::string, MasterTable> master_;
+  std::map<std::pair<std::string, std::string>, OpeningStock> openings_;  // (item, location)
   std::vector<StoredRecord> records_;                        // creation order
   std::map<std::string, size_t> by_id_;                      // "type/id" -> index
   std::map<std::string, size_t> by_external_id_;             // "type/eid" -> first index

@@ -11,6 +11,7 @@
 
 #include "json_body.h"
 #include "netsuite_error.h"
+#include "on_hand.h"
 #include "order_records.h"
 
 namespace sb::erpsim {
@@ -95,6 +96,22 @@ std::vector<Row> transaction_rows(const RecordStore& store) {
   return rows;
 }
 
+// One row per item and location that holds or held stock (on_hand.h), as
+// NetSuite's inventoryitemlocations: quantityonhand in the item's base unit,
+// averagecostmli (average cost at the location) only where there is one.
+std::vector<Row> item_location_rows(const RecordStore& store) {
+  std::vector<Row> rows;
+  for (const ItemLocationStock& s : inventory_item_locations(store)) {
+    Row row{{"item", s.item},
+            {"location", s.location},
+            {"quantityonhand", quantity_text(s.quantity_on_hand)},
+            {"lastmodifieddate", s.last_modified}};
+    if (s.average_cost) row["averagecostmli"] = quantity_text(*s.average_cost);
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
 const std::vector<Table>& tables() {
   static const std::vector<Table> known = {
       {"item", {"id", "itemid", "externalid", "isinactive", "lastmodifieddate", "itemtype", "unitstype"}, item_rows},
@@ -107,6 +124,8 @@ const std::vector<Table>& tables() {
        {"id", "tranid", "externalid", "type", "status", "trandate", "createddate", "lastmodifieddate", "location",
         "shipmethod", "createdfrom", "entity", "custbody_released_to_wms"},
        transaction_rows},
+      {"inventoryitemlocations", {"item", "location", "quantityonhand", "averagecostmli", "lastmodifieddate"},
+       item_location_rows},
   };
   return known;
 }

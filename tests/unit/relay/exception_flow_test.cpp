@@ -280,7 +280,7 @@ TEST(RelayExceptions, ARetriedEventTheErpAlreadyHoldsResolvesAsSupersededWithout
   CHECK(poster->retry_held("a-1", ExceptionAction::by("erin", "retry", "")).ok());
   CHECK(eventually([&] { return exception_of("a-1").state == ExceptionState::kResolved; }));
   std::string erp_id;
-  ledger->state_of("a-1", &erp_id);
+  CHECK_TRUE(ledger->state_of("a-1", &erp_id).ok());
   STRCMP_EQUAL("IA-900", erp_id.c_str());
   CHECK(exception_of("a-1").trail.back().note.find("superseded") != std::string::npos);
   LONGS_EQUAL(0, erp.posts_of("a-1") - 1);  // only the first, refused post
