@@ -1,6 +1,7 @@
 #include "platform/http/exception_pages.h"
 
 #include <algorithm>
+#include <cctype>
 #include <memory>
 
 #include "platform/core/log.h"
@@ -88,19 +89,26 @@ struct Pages {
     return b;
   }
 
+  // What the program adds about the held work: objects as tables (the held
+  // event), single facts as one table ("subject state: held at the site").
   std::string subject(const Json& described) {
-    std::string b;
+    std::string b, facts;
+    auto words = [](std::string name) {
+      std::replace(name.begin(), name.end(), '_', ' ');
+      if (!name.empty()) name[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[0])));
+      return name;
+    };
     for (const auto& [name, value] : described.members()) {
-      b += "<h2>" + escape(name == "subject" ? "The held work" : name) + "</h2>";
       if (value.is_object()) {
-        b += "<div class=\"scroll\"><table class=\"subject\">";
+        b += "<h2>" + escape(name == "subject" ? "The held work" : words(name)) + "</h2><div class=\"scroll\"><table class=\"subject\">";
         for (const auto& [k, v] : value.members())
           b += "<tr><th>" + escape(k) + "</th><td>" + escape(value_text(v)) + "</td></tr>";
         b += "</table></div>";
       } else {
-        b += "<p>" + escape(value_text(value)) + "</p>";
+        facts += "<tr><th>" + escape(words(name)) + "</th><td>" + escape(value_text(value)) + "</td></tr>";
       }
     }
+    if (!facts.empty()) b = "<h2>Where it stands</h2><div class=\"scroll\"><table id=\"subject-facts\">" + facts + "</table></div>" + b;
     return b;
   }
 
