@@ -114,8 +114,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::printf("\n  agent intake     POST %s/v1/events\n", stack.agent_url().c_str());
-  std::printf("  agent status     %s/api/status   (also /metrics, /healthz, /readyz)\n", stack.agent_url().c_str());
-  std::printf("  relay status     %s/api/status\n", stack.relay_url().c_str());
+  std::printf("  site status page %s/              (JSON at /api/status; also /metrics, /healthz, /readyz)\n",
+              stack.agent_url().c_str());
+  std::printf("  relay fleet page %s/              (JSON at /api/status)\n", stack.relay_url().c_str());
   std::printf("  Clarus simulator %s/_sim/state  (orders, shipments, receipts, stock)\n", stack.clarus_url().c_str());
   std::printf("  ERP simulator    %s/_sim/ledger  (every record the ERP holds)\n", stack.erp_url().c_str());
   std::printf("  MQTT broker      %s\n", stack.broker().uri().c_str());
