@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "platform/core/log.h"
+#include "platform/http/admin_auth.h"
 #include "platform/core/report.h"
 
 namespace sb::relay {
@@ -10,14 +11,6 @@ namespace {
 
 Json num(uint64_t v) { return json_count(v); }
 Json time_or_null(int64_t ms) { return json_time(ms); }
-
-// Constant-time comparison, so the token cannot be guessed byte by byte from timings.
-bool same_secret(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
 
 HttpResponse uplink(RelayContext& ctx, const HttpRequest& req) {
   const std::string& site = req.params.at("site");

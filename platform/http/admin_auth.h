@@ -62,6 +62,10 @@ class AdminUsers {
   mutable std::map<std::string, std::pair<std::string, int64_t>> verified_;  // name -> sha256(password), mono ms
 };
 
+// Constant-time equality of two secrets (tokens, cookies), so a secret cannot
+// be guessed byte by byte from response times. False when either is empty.
+bool same_secret(std::string_view a, std::string_view b);
+
 // A users-file line for `name` with a fresh random salt. InvalidArgument when
 // the name is empty or holds ':' or whitespace, or the password is shorter than 8.
 Result<std::string> make_password_line(const std::string& name, const std::string& password,

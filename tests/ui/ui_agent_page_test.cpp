@@ -25,16 +25,10 @@ using namespace sb::ui;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-#define CHECK_CONTAINS(text, part)                                                                              \
-  CHECK_TRUE_TEXT(contains((text), (part)), (std::string("expected '") + (part) + "' in: " + (text).substr(0, 600)).c_str())
-
 std::string dom_of(Stack& stack, const std::string& path) {
-  testing::TempDir scratch("ui-dom");
-  Result<std::string> dom = testing::dump_dom(stack.agent_url() + path, scratch.path());
+  Result<std::string> dom = page_dom(stack.agent_url() + path);
   CHECK_TRUE_TEXT(dom.ok(), dom.status().to_string().c_str());
-  return *dom;
+  return dom.ok() ? *dom : "";
 }
 
 void shoot(testing::Browser& browser, const std::string& url, const std::string& name) {

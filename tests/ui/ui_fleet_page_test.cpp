@@ -16,14 +16,8 @@ using namespace sb::ui;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-#define CHECK_CONTAINS(text, part)                                                                              \
-  CHECK_TRUE_TEXT(contains((text), (part)), (std::string("expected '") + (part) + "' in: " + (text).substr(0, 600)).c_str())
-
 std::string dom_at(const std::string& url) {
-  testing::TempDir scratch("ui-dom");
-  Result<std::string> dom = testing::dump_dom(url, scratch.path());
+  Result<std::string> dom = page_dom(url);
   CHECK_TRUE_TEXT(dom.ok(), dom.status().to_string().c_str());
   return dom.ok() ? *dom : "";
 }

@@ -99,6 +99,11 @@ std::string visible_text(const std::string& dom) {
   return collapsed;
 }
 
+Result<std::string> page_dom(const std::string& url) {
+  testing::TempDir scratch("ui-dom");
+  return testing::dump_dom(url, scratch.path());
+}
+
 Status sign_in(testing::Browser& browser, const std::string& base_url, const std::string& next, const std::string& user,
                const std::string& password) {
   SB_RETURN_IF_ERROR(browser.navigate(base_url + "/login?next=" + url_encode(next)));

@@ -32,8 +32,18 @@ std::string element_attr(const std::string& dom, const std::string& id, const st
 // The DOM with tags removed and entities for & < > " ' decoded, whitespace collapsed.
 std::string visible_text(const std::string& dom);
 
+inline bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// The DOM of a page as headless Chromium renders it (dump_dom in a scratch directory).
+Result<std::string> page_dom(const std::string& url);
+
 // Signs in through the page's own form and waits for the page it leads to.
 Status sign_in(testing::Browser& browser, const std::string& base_url, const std::string& next,
                const std::string& user = kLead, const std::string& password = kPassword);
 
 }  // namespace sb::ui
+
+// In a test (after CppUTest's header): `text` holds `part`, else the failure shows the text.
+#define CHECK_CONTAINS(text, part)                                                                    \
+  CHECK_TRUE_TEXT(::sb::ui::contains((text), (part)),                                                 \
+                  (std::string("expected '") + (part) + "' in: " + std::string(text).substr(0, 600)).c_str())
