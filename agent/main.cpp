@@ -11,6 +11,7 @@
 #include "agent/downlink/downlink.h"
 #include "agent/forwarder.h"
 #include "agent/journal.h"
+#include "agent/journal_verify.h"
 #include "agent/rules/edge_rules.h"
 #include "agent/rules/exception_actions.h"
 #include "agent/rules/master_data.h"
@@ -302,7 +303,9 @@ int run(const Config& cfg) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (sb::agent::is_journal_command(argc, argv))  // journal verify: reads the journal itself, read-only
+    return sb::agent::run_journal_command(argc, argv, std::cout, std::cerr);
   if (sb::is_admin_command(argc, argv))
     return sb::run_admin_command(argc, argv, {"stockbridge-agent", 8480}, std::cout, std::cerr, std::cin);
-  return sb::run_program(argc, argv, {"stockbridge-agent", STOCKBRIDGE_VERSION, "the Stockbridge edge agent", nullptr}, sb::agent::agent_settings(), run);
+  return sb::run_program(argc, argv, {"stockbridge-agent", STOCKBRIDGE_VERSION, "the Stockbridge edge agent (also: status, exceptions, journal verify; each with --help)", nullptr}, sb::agent::agent_settings(), run);
 }

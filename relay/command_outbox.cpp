@@ -1,5 +1,7 @@
 #include "relay/command_outbox.h"
 
+#include "platform/core/log.h"
+
 #include <algorithm>
 #include <random>
 #include <vector>
@@ -89,6 +91,7 @@ Result<uint64_t> CommandOutbox::enqueue(const std::string& site, v1::Command com
     SB_RETURN_IF_ERROR(txn.put(ids_, command.command_id(), encode_u64_key(seq)));
     SB_RETURN_IF_ERROR(txn.put(ids_log_, encode_u64_key(static_cast<uint64_t>(clock_.wall_ms())) + command.command_id(), ""));
     SB_RETURN_IF_ERROR(txn.put(commands_, command_key(site, seq), command.SerializeAsString()));
+    if (on_enqueue_) SB_RETURN_IF_ERROR(on_enqueue_(txn, command));
     return txn.put(meta_, next_key(site), encode_u64_key(seq + 1));
   });
   if (!s.ok()) return s;
@@ -156,6 +159,14 @@ Status CommandOutbox::ack(const std::string& site, const std::string& epoch, uin
 }
 
 void CommandOutbox::record_outcomes(const std::string& site, const v1::DownlinkAck& ack) {
+  if (on_outcome_ && ack.outcomes_size() > 0) {
+    Status s = committer_.run([&](WriteTxn& txn) -> Status {
+      for (const v1::CommandOutcome& o : ack.outcomes()) SB_RETURN_IF_ERROR(on_outcome_(txn, site, o));
+      return Status::Ok();
+    });
+    // Best effort, like the counts below: an outcome not indexed costs a monitor its view of one order.
+    if (!s.ok()) log::warn("downlink", "could not record command outcomes for the monitors", {{"site", site}, {"error", s.to_string()}});
+  }
   std::lock_guard lock(mu_);
   OutboxSiteStats& c = counts_[site];
   for (const v1::CommandOutcome& o : ack.outcomes()) {

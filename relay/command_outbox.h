@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -50,6 +51,16 @@ class CommandOutbox {
   Status ack(const std::string& site, const std::string& epoch, uint64_t through);
   void record_outcomes(const std::string& site, const v1::DownlinkAck& ack);
 
+  // Work done in enqueue()'s commit for each newly queued command, and in one
+  // commit per acknowledgement for the outcomes it reports (e.g. the monitors'
+  // index of orders applied at a site). Set before use; each may run again on a replay.
+  using CommandHook = std::function<Status(WriteTxn&, const v1::Command&)>;
+  using OutcomeHook = std::function<Status(WriteTxn&, const std::string& site, const v1::CommandOutcome&)>;
+  void set_hooks(CommandHook on_enqueue, OutcomeHook on_outcome) {
+    on_enqueue_ = std::move(on_enqueue);
+    on_outcome_ = std::move(on_outcome);
+  }
+
   const std::string& epoch() const { return epoch_; }
   std::vector<std::string> sites() const;  // every site that ever had a command
   OutboxSiteStats stats(const std::string& site) const;
@@ -69,6 +80,8 @@ class CommandOutbox {
   const Clock& clock_;
   TableId commands_{}, ids_{}, meta_{}, ids_log_{};
   std::string epoch_;
+  CommandHook on_enqueue_;
+  OutcomeHook on_outcome_;
   mutable std::mutex mu_;
   std::map<std::string, OutboxSiteStats> counts_;  // applied / held since start
   std::deque<std::pair<std::string, v1::CommandOutcome>> recent_;

@@ -14,6 +14,10 @@ Status refuse_invalid(const ExceptionRecord& r) {
   return Status::InvalidArgument("exception " + r.id + " holds an invalid event, which cannot be posted as it is: discard it with a reason");
 }
 
+// A condition one of this relay's Monitors watches (INVENTORY_DRIFT is the reconciliation's).
+bool is_condition(const ExceptionRecord& r) { return r.subject_kind == kConditionSubject && is_monitor_class(r.cls); }
+bool is_drift(const ExceptionRecord& r) { return r.subject_kind == kConditionSubject && r.cls == "INVENTORY_DRIFT"; }
+
 }  // namespace
 
 std::vector<std::string> RelayExceptionActions::editable(const ExceptionRecord& r) const {
@@ -33,6 +37,7 @@ Result<v1::Event> RelayExceptionActions::held_event(const ExceptionRecord& r) co
 }
 
 Json RelayExceptionActions::describe(const ExceptionRecord& r) {
+  if (is_condition(r) && monitors_) return monitors_->describe(r);
   Json j = Json::object();
   if (r.subject_kind != "event") return j;
   std::string erp_id;
@@ -45,6 +50,8 @@ Json RelayExceptionActions::describe(const ExceptionRecord& r) {
 }
 
 Status RelayExceptionActions::retry(const ExceptionRecord& r, const std::string& who, const std::string& note) {
+  if (is_condition(r) && monitors_) return monitors_->check(r, who, note);
+  if (is_drift(r) && reconciler_) return reconciler_->retry(r, who, note);
   if (r.subject_kind != "event") return Status::InvalidArgument("exception " + r.id + " does not hold an event");
   SB_RETURN_IF_ERROR(refuse_invalid(r));
   return poster_.retry_held(r.subject_id, ExceptionAction::by(who, "retry", note));
@@ -52,6 +59,11 @@ Status RelayExceptionActions::retry(const ExceptionRecord& r, const std::string&
 
 Status RelayExceptionActions::edit(const ExceptionRecord& r, const std::map<std::string, std::string>& patch,
                                    const std::string& who, const std::string& note) {
+  if (is_condition(r) || is_drift(r)) {
+    return Status::InvalidArgument("exception " + r.id + " is a " + r.cls +
+                                   " condition, not a held record: there is nothing to edit. Fix the condition (it then "
+                                   "clears by itself), retry to check it now, or discard it with a reason to acknowledge it");
+  }
   SB_RETURN_IF_ERROR(refuse_invalid(r));
   Result<v1::Event> held = held_event(r);
   if (!held.ok()) return held.status();
@@ -64,6 +76,8 @@ Status RelayExceptionActions::edit(const ExceptionRecord& r, const std::map<std:
 }
 
 Status RelayExceptionActions::discard(const ExceptionRecord& r, const std::string& who, const std::string& reason) {
+  if (is_condition(r) && monitors_) return monitors_->acknowledge(r, who, reason);
+  if (is_drift(r) && reconciler_) return reconciler_->discard(r, who, reason);
   if (r.subject_kind != "event") return Status::InvalidArgument("exception " + r.id + " does not hold an event");
   return poster_.discard_held(r.subject_id, ExceptionAction::by(who, "discard", reason));
 }

@@ -154,6 +154,7 @@ Result<std::vector<IntakeResult>> Ledger::accept(const std::vector<const v1::Upl
             SB_RETURN_IF_ERROR(txn.put(events_, key, frame(r.epoch, bytes)));
             if (reason.empty()) {
               SB_RETURN_IF_ERROR(txn.put(ids_, id, id_value('P', seq)));
+              if (intake_hook_) SB_RETURN_IF_ERROR(intake_hook_(txn, e));
               r.fresh.push_back({seq, scheduling_key(e, seq)});
             } else {
               SB_RETURN_IF_ERROR(txn.put(ids_, id, id_value('H', seq)));

@@ -135,6 +135,12 @@ class Ledger {
   // Forgets ids of events posted longer ago than dedup_retention. Returns how many.
   Result<uint64_t> prune_posted_ids(size_t max = 100'000);
 
+  // Work done in accept()'s commit for each event newly taken and valid (e.g.
+  // the monitors' index of shipments and returns to watch), so the index and
+  // custody land together. Set before the first accept(); may run again on a replay.
+  using IntakeHook = std::function<Status(WriteTxn&, const v1::Event&)>;
+  void set_intake_hook(IntakeHook hook) { intake_hook_ = std::move(hook); }
+
   std::vector<StreamInfo> streams();
   uint64_t high_water(const std::string& site_id, const std::string& epoch);
   LedgerStats stats() const;
@@ -150,6 +156,7 @@ class Ledger {
   LedgerOptions options_;
   TableId streams_{}, events_{}, ids_{}, attempted_{}, held_{}, meta_{}, posted_log_{};
   DiskAllowance disk_;
+  IntakeHook intake_hook_;
   std::atomic<uint64_t> pending_{0}, held_count_{0}, posted_{0}, taken_{0}, discarded_{0};
 };
 

@@ -20,9 +20,11 @@
 #include "relay/downlink.h"
 #include "relay/erp_auth.h"
 #include "relay/erp_feed.h"
+#include "relay/alerts.h"
 #include "relay/exception_actions.h"
 #include "relay/fleet_page.h"
 #include "relay/ledger.h"
+#include "relay/monitors.h"
 #include "relay/netsuite_connector.h"
 #include "relay/poster.h"
 #include "relay/reconciliation.h"
@@ -70,6 +72,12 @@ int run(const Config& cfg) {
   ledger_options.dedup_retention = cfg.duration("ledger.dedup_retention");
   Result<std::unique_ptr<Ledger>> ledger = Ledger::open(**store, committer, clock, ledger_options);
   if (!ledger.ok()) return fail("cannot open the ledger", ledger.status());
+
+  // What the monitors watch, indexed in the same commits as custody and command outcomes.
+  Result<std::unique_ptr<Watchlist>> watchlist = Watchlist::open(**store, committer, clock);
+  if (!watchlist.ok()) return fail("cannot open the monitors' watchlist", watchlist.status());
+  Watchlist* watched = watchlist->get();
+  (*ledger)->set_intake_hook([watched](WriteTxn& txn, const v1::Event& e) { return watched->on_event_taken(txn, e); });
 
   Result<std::string> uplink_token = read_secret_file(cfg.str("uplink.token_file"));
   if (!uplink_token.ok()) return fail("uplink.token_file", uplink_token.status());
@@ -128,6 +136,10 @@ int run(const Config& cfg) {
   // The downlink: commands for the sites, kept in the ledger's store until acknowledged.
   Result<std::unique_ptr<CommandOutbox>> outbox = CommandOutbox::open(**store, committer, clock);
   if (!outbox.ok()) return fail("cannot open the command outbox", outbox.status());
+  (*outbox)->set_hooks([watched](WriteTxn& txn, const v1::Command& c) { return watched->on_command_queued(txn, c); },
+                       [watched](WriteTxn& txn, const std::string& site, const v1::CommandOutcome& o) {
+                         return watched->on_command_outcome(txn, site, o);
+                       });
   DownlinkOptions dlo;
   dlo.resend_after = cfg.duration("downlink.resend_after");
   Uplink* presence = &uplink;
@@ -180,6 +192,27 @@ int run(const Config& cfg) {
     feed = std::move(opened).value();
   }
 
+  MonitorOptions mon;
+  mon.orphaned_order_after = cfg.duration("monitors.orphaned_order_after");
+  mon.unposted_shipment_after = cfg.duration("monitors.unposted_shipment_after");
+  mon.return_without_credit_after = cfg.duration("monitors.return_without_credit_after");
+  mon.backlog_events = static_cast<uint64_t>(cfg.integer("monitors.backlog_events"));
+  mon.backlog_age = cfg.duration("monitors.backlog_age");
+  mon.offline_after = cfg.duration("monitors.offline_after");
+  Monitors monitors(**book, **ledger, *watched, committer, [presence] { return presence->sites(); }, clock, mon);
+
+  std::vector<std::unique_ptr<AlertSink>> sinks;
+  std::unique_ptr<HttpClient> alert_http = make_poco_http_client({});  // its own sessions: a slow webhook never holds an ERP post
+  if (!cfg.str("alerts.webhook_url").empty())
+    sinks.push_back(webhook_alert_sink(*alert_http, cfg.str("alerts.webhook_url"), cfg.duration("alerts.webhook_timeout")));
+  if (!cfg.str("alerts.mqtt_topic").empty()) sinks.push_back(mqtt_alert_sink(*transport, cfg.str("alerts.mqtt_topic")));
+  AlertOptions ao;
+  ao.source = relay_id;
+  ao.classes = parse_class_list(cfg.str("alerts.classes"));
+  ao.digest_after = static_cast<size_t>(cfg.integer("alerts.digest_after"));
+  Result<std::unique_ptr<Alerts>> alerts = Alerts::open(**store, committer, **book, clock, ao, std::move(sinks));
+  if (!alerts.ok()) return fail("cannot open the alerts table", alerts.status());
+
   RelayContext ctx;
   ctx.relay_id = relay_id;
   ctx.version = STOCKBRIDGE_VERSION;
@@ -195,6 +228,8 @@ int run(const Config& cfg) {
   ctx.feed = feed.get();
   ctx.snapshots = &erp;
   ctx.exceptions = book->get();
+  ctx.monitors = &monitors;
+  ctx.alerts = alerts->get();
   ctx.clock = &clock;
   HttpServerOptions so;
   so.bind_address = cfg.str("http.bind");
@@ -202,7 +237,7 @@ int run(const Config& cfg) {
   so.max_threads = static_cast<int>(cfg.integer("http.threads"));
   so.tls_cert_file = cfg.str("http.tls_cert_file");
   so.tls_key_file = cfg.str("http.tls_key_file");
-  RelayExceptionActions exception_actions(**ledger, poster);
+  RelayExceptionActions exception_actions(**ledger, poster, &monitors);
   std::shared_ptr<Router> router = make_relay_router(ctx);
   add_exception_routes(*router, **book, users, exception_actions);
   // Stock reconciliation: each complete snapshot against the ERP's on-hand (reconciliation.h).
@@ -219,6 +254,7 @@ int run(const Config& cfg) {
   Reconciler reconciler(kept_snapshots, **ledger, erp_stock, **book, **reports, clock, ro);
   add_report_routes(*router, reconciler);
   ctx.reconciler = &reconciler;
+  exception_actions.set_reconciler(&reconciler);
   WebSessions::Options web;
   web.cookie_name = "sb_relay_session";
   web.secure_cookie = !so.tls_cert_file.empty();
@@ -279,9 +315,13 @@ int run(const Config& cfg) {
     }
   });
   Periodic reconcile_timer(ro.interval, [&reconciler] { (void)reconciler.sweep(); });
+  Periodic monitor_sweeps(cfg.duration("monitors.interval"), [&monitors] { (void)monitors.sweep(); });
+  Periodic alert_passes(cfg.duration("alerts.batch_window"), [&] { (void)(*alerts)->pass(); });
   int sig = wait_for_shutdown_signal();
   log::info("relay", "stopping", {{"signal", sig}});
   reconcile_timer.stop();
+  alert_passes.stop();
+  monitor_sweeps.stop();
   revalidator.stop();
   pruner.stop();
   (*server)->stop();

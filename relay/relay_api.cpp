@@ -44,6 +44,15 @@ HttpResponse metrics(RelayContext& ctx) {
     ExceptionCounts xc = ctx.exceptions->counts();
     metric(o, "stockbridge_relay_exceptions_open", "gauge", "Exceptions open or retrying.", d(xc.open));
   }
+  if (ctx.monitors) {
+    metric(o, "stockbridge_relay_monitor_conditions_open", "gauge", "Conditions the monitors hold open (orphaned orders, unposted shipments, returns without credit, backlogs, sites offline).", d(ctx.monitors->open_conditions()));
+  }
+  if (ctx.alerts) {
+    AlertStats as = ctx.alerts->stats();
+    metric(o, "stockbridge_relay_alerts_sent_total", "counter", "Alert messages accepted by a sink (a digest counts once).", d(as.sent));
+    metric(o, "stockbridge_relay_alerts_failures_total", "counter", "Alert sends that failed (sent again on a later pass).", d(as.failures));
+    metric(o, "stockbridge_relay_alerts_owed", "gauge", "Alert messages waiting for a sink after the last pass.", d(as.owed));
+  }
   metric(o, "stockbridge_relay_ledger_posted_total", "counter", "Events posted to the ERP.", d(ls.posted));
   metric(o, "stockbridge_relay_uplink_batches_total", "counter", "Batches taken from sites.", d(us.batches));
   metric(o, "stockbridge_relay_uplink_redelivered_total", "counter", "Events received again and skipped.", d(us.redelivered));
@@ -55,6 +64,7 @@ HttpResponse metrics(RelayContext& ctx) {
   metric(o, "stockbridge_relay_erp_found_by_lookup_total", "counter", "Records found by lookup (duplicates avoided).", d(ps.found_by_lookup));
   metric(o, "stockbridge_relay_erp_coalesced_events_total", "counter", "Stock adjustments posted inside a net adjustment of several.", d(ps.coalesced_events));
   metric(o, "stockbridge_relay_erp_calls_saved_total", "counter", "ERP creates not made because stock adjustments were coalesced.", d(ps.calls_saved));
+  metric(o, "stockbridge_relay_erp_posted_last_minute", "gauge", "Events posted to the ERP in the last 60 seconds.", ps.posted_per_minute);
   metric(o, "stockbridge_relay_erp_concurrency_limit", "gauge", "Current ERP concurrency limit.", d(ps.concurrency_limit));
   metric(o, "stockbridge_relay_erp_in_progress", "gauge", "ERP requests in progress.", d(ps.in_progress));
   metric(o, "stockbridge_relay_blocked_keys", "gauge", "Business keys waiting behind a held event.", d(ps.blocked_keys));
@@ -102,6 +112,9 @@ Json relay_status(RelayContext& ctx) {
   erp.set("blocked_keys", num(ps.blocked_keys));
   erp.set("delayed_keys", num(ps.delayed_keys));
   erp.set("posted", num(ps.posted));
+  erp.set("posted_last_minute", Json::number(ps.posted_per_minute));
+  erp.set("last_ok_at", time_or_null(ps.last_ok_ms));
+  erp.set("last_failure_at", time_or_null(ps.last_failure_ms));
   erp.set("held", num(ps.held));
   erp.set("retries", num(ps.retries));
   erp.set("throttled", num(ps.throttled));
@@ -117,6 +130,8 @@ Json relay_status(RelayContext& ctx) {
   erp.set("discarded", num(ps.discarded));
 
   if (ctx.exceptions) s.set("exceptions", ctx.exceptions->counts().to_json());
+  if (ctx.monitors) s.set("monitors", ctx.monitors->status());
+  if (ctx.alerts) s.set("alerts", ctx.alerts->status());
 
   Json& up = s.set("uplink", Json::object());
   up.set("broker_connected", Json::boolean(us.broker_connected));

@@ -1,7 +1,7 @@
 // The relay's HTTP surface, on http.bind:http.port.
 //
 //   POST /v1/sites/{site}/uplink   HTTPS fallback: an UplinkBatch in, its UplinkAck out
-//   GET  /api/status               JSON: sites, ledger, posting, concurrency
+//   GET  /api/status               JSON: sites, ledger, posting, concurrency, monitors, alerts
 //   GET  /api/events/{event_id}    where one event stands: pending, held, posted or discarded (404: never received)
 //   GET  /api/exceptions[/{id}], POST /api/exceptions/{id}/{retry,edit,discard}
 //                                  held work and the actions on it (platform/http/exception_routes.h)
@@ -15,10 +15,12 @@
 #include "platform/core/json.h"
 #include "platform/http/http.h"
 #include "platform/store/exception_book.h"
+#include "relay/alerts.h"
 #include "relay/command_outbox.h"
 #include "relay/downlink.h"
 #include "relay/erp_feed.h"
 #include "relay/ledger.h"
+#include "relay/monitors.h"
 #include "relay/poster.h"
 #include "relay/reconciliation.h"
 #include "relay/snapshot_keeper.h"
@@ -42,6 +44,8 @@ struct RelayContext {
   SnapshotKeeper* snapshots = nullptr;  // inventory snapshots kept for reconciliation; null in tests
   ExceptionBook* exceptions = nullptr;  // held work people act on; null in tests that do not need it
   Reconciler* reconciler = nullptr;     // stock reconciliation reports; null in tests that do not need them
+  Monitors* monitors = nullptr;         // null in tests that do not need them
+  Alerts* alerts = nullptr;             // null in tests that do not need them
   const Clock* clock = nullptr;
 };
 

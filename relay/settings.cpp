@@ -4,7 +4,9 @@
 #include <map>
 
 #include "platform/mqtt/mqtt_settings.h"
+#include "relay/alerts.h"
 #include "relay/netsuite_connector.h"
+#include "stockbridge/v1/exceptions.h"
 
 namespace sb::relay {
 namespace {
@@ -60,6 +62,21 @@ std::string site_locations(const std::string& v) {
 std::string page_size(const std::string& v) {
   const long n = std::atol(v.c_str());
   return (n >= 1 && n <= 1000) ? "" : "must be between 1 and 1000 (SuiteQL's limit)";
+}
+
+std::string webhook_url(const std::string& v) {
+  if (v.empty() || v.rfind("https://", 0) == 0 || v.rfind("http://", 0) == 0) return "";
+  return "must start with https:// (or http:// on a private network)";
+}
+
+std::string alert_topic(const std::string& v) {
+  return v.find_first_of("+#") == std::string::npos ? "" : "must be a topic to publish on, without + or #";
+}
+
+std::string exception_classes(const std::string& v) {
+  for (const std::string& c : parse_class_list(v))
+    if (!v1::exception_class(c)) return "'" + c + "' is not an exception class (see docs/exceptions.md)";
+  return "";
 }
 
 std::string log_level(const std::string& v) {
@@ -121,6 +138,19 @@ const SettingTable& relay_settings() {
       {"reconcile.interval", SettingType::kDuration, "1m", "How often the relay looks for stock snapshots the sites sent since the last look; each complete snapshot is reconciled once against the ERP's on-hand (docs/reconciliation.md).", positive},
       {"reconcile.drift_threshold", SettingType::kInt, "0", "Drift (Clarus - ERP - in flight, in the ERP item's base unit) beyond this, on two sweeps in a row, raises INVENTORY_DRIFT; 0 = any drift.", not_negative},
       {"reconcile.keep", SettingType::kDuration, "35d", "How long reconciliation reports are kept (a month's close and then some).", positive},
+      {"monitors.interval", SettingType::kDuration, "30s", "How often the monitors look for orders, shipments, returns and sites that went quiet (see docs/monitors.md).", positive},
+      {"monitors.orphaned_order_after", SettingType::kDuration, "48h", "ORPHANED_ORDER (owner: warehouse): an order released to a site and applied in Clarus this long ago with nothing shipped and no cancel.", positive},
+      {"monitors.unposted_shipment_after", SettingType::kDuration, "30m", "UNPOSTED_SHIPMENT (owner: IT): a shipment the relay took this long ago and has not posted to the ERP.", positive},
+      {"monitors.return_without_credit_after", SettingType::kDuration, "3d", "RETURN_WITHOUT_CREDIT (owner: finance): a return the relay took this long ago with no credit memo in the ERP.", positive},
+      {"monitors.backlog_events", SettingType::kInt, "100000", "BACKLOG (owner: IT): an online site with more events than this waiting to be sent.", positive},
+      {"monitors.backlog_age", SettingType::kDuration, "30m", "BACKLOG (owner: IT): an online site whose oldest event waiting to be sent is older than this.", positive},
+      {"monitors.offline_after", SettingType::kDuration, "15m", "SITE_OFFLINE (owner: IT): a site offline (its agent's MQTT last will) for longer than this.", positive},
+      {"alerts.webhook_url", SettingType::kString, "", "Incoming webhook that receives alerts as a JSON POST with a \"text\" field (Slack, Microsoft Teams) and a structured \"stockbridge\" object; empty = no webhook.", webhook_url},
+      {"alerts.webhook_timeout", SettingType::kDuration, "10s", "Longest wait for the webhook's answer; a timeout is a failure and the alert is sent again on the next pass.", positive},
+      {"alerts.mqtt_topic", SettingType::kString, "stockbridge/v1/alerts", "MQTT topic alerts are published on (QoS 1, the same JSON as the webhook); empty = none.", alert_topic},
+      {"alerts.batch_window", SettingType::kDuration, "30s", "How often alerts are gathered and sent: one message per exception raised or resolved in the window.", positive},
+      {"alerts.digest_after", SettingType::kInt, "5", "A window with more messages than this sends one digest instead (counts by class and owner, the first lines).", positive},
+      {"alerts.classes", SettingType::kString, "", "Exception classes alerted on, comma-separated, e.g. SITE_OFFLINE,BACKLOG,ORPHANED_ORDER; empty = every class.", exception_classes},
       {"log.level", SettingType::kString, "info", "debug, info, warn or error.", log_level},
     };
     SettingTable mqtt = mqtt_settings("MQTT client id; default relay.id.");

@@ -108,10 +108,18 @@ struct LmdbOptions {
   unsigned max_tables = 32;
   unsigned max_readers = 126;
   bool durable = true;                      // false only for benchmarks that say so
+  // MDB_RDONLY, for a second process that only looks (e.g. `journal verify`
+  // beside a running agent): the directory and tables must exist, the map
+  // keeps the size the writer gave it (the map options are ignored), and
+  // write() and grow() answer kFailedPrecondition. Nothing on disk changes
+  // but this process's reader slot in the lock file.
+  bool read_only = false;
 };
 
 // Opens the LMDB environment at options.path, runs mdb_reader_check to clear
-// reader slots left by a killed process, and returns the store.
+// reader slots left by a killed process (not when read_only: that is the
+// writer's job), and returns the store. Read-only: NotFound when the
+// directory does not exist, and table() answers NotFound for a missing table.
 Result<std::unique_ptr<KvStore>> open_lmdb_store(const LmdbOptions& options);
 
 // The memory twin. Same semantics (ordering, isolation of uncommitted writes,

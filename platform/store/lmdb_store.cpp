@@ -64,21 +64,25 @@ class LmdbStore final : public KvStore {
   std::string path_;
   uint64_t max_map_bytes_ = 0;
   uint64_t stale_readers_cleared_ = 0;
+  bool read_only_ = false;
   std::mutex tables_mu_;
   std::map<std::string, unsigned> tables_;
 };
 
 Status LmdbStore::open(const LmdbOptions& o) {
   max_map_bytes_ = round_to_pages(o.max_map_bytes);
+  read_only_ = o.read_only;
   int rc = mdb_env_create(&env_.env);
   if (rc != 0) {
     env_.env = nullptr;
     return to_status(rc, "mdb_env_create");
   }
-  unsigned flags = MDB_NOTLS | (o.durable ? 0u : MDB_NOSYNC);
+  unsigned flags = MDB_NOTLS | (o.durable ? 0u : MDB_NOSYNC) | (o.read_only ? MDB_RDONLY : 0u);
+  // A reader sets no map size: LMDB then maps the size the writer recorded.
   if ((rc = mdb_env_set_maxdbs(env_.env, o.max_tables)) != 0 ||
       (rc = mdb_env_set_maxreaders(env_.env, o.max_readers)) != 0 ||
-      (rc = mdb_env_set_mapsize(env_.env, round_to_pages(std::min(o.initial_map_bytes, o.max_map_bytes)))) != 0 ||
+      (!o.read_only &&
+       (rc = mdb_env_set_mapsize(env_.env, round_to_pages(std::min(o.initial_map_bytes, o.max_map_bytes)))) != 0) ||
       (rc = mdb_env_open(env_.env, path_.c_str(), flags, 0640)) != 0) {
     mdb_env_close(env_.env);
     env_.env = nullptr;
@@ -87,6 +91,12 @@ Status LmdbStore::open(const LmdbOptions& o) {
   env_.max_key_bytes = static_cast<size_t>(mdb_env_get_maxkeysize(env_.env));
   env_.dbi_slots = o.max_tables + 2;  // dbi 0 and 1 are LMDB's own
   env_.valid = std::make_unique<std::atomic<bool>[]>(env_.dbi_slots);
+  if (o.read_only) {
+    MDB_envinfo info;
+    mdb_env_info(env_.env, &info);
+    max_map_bytes_ = info.me_mapsize;  // a reader never grows it
+    return Status::Ok();
+  }
 
   int dead = 0;
   if ((rc = mdb_reader_check(env_.env, &dead)) != 0) return to_status(rc, "mdb_reader_check");
@@ -118,16 +128,19 @@ Result<TableId> LmdbStore::table(const std::string& name) {
   if (name.empty()) return Status::InvalidArgument("table name must not be empty");
   std::lock_guard lock(tables_mu_);
   if (auto it = tables_.find(name); it != tables_.end()) return TableId{it->second};
-  Result<MDB_txn*> txn = begin(0);
+  // Read-only, the handle is opened in a read transaction; its commit makes
+  // the handle the environment's, as a write transaction's would.
+  Result<MDB_txn*> txn = begin(read_only_ ? MDB_RDONLY : 0);
   if (!txn.ok()) return txn.status();
   MDB_dbi dbi = 0;
-  int rc = mdb_dbi_open(*txn, name.c_str(), MDB_CREATE, &dbi);
+  int rc = mdb_dbi_open(*txn, name.c_str(), read_only_ ? 0 : MDB_CREATE, &dbi);
   if (rc != 0) {
     mdb_txn_abort(*txn);
   } else {
     rc = mdb_txn_commit(*txn);
   }
   env_.gate.leave_shared();
+  if (rc == MDB_NOTFOUND) return Status::NotFound("no table " + name + " in " + path_);
   if (rc != 0) return to_status(rc, "open table " + name);
   if (dbi >= env_.dbi_slots) return Status::Internal("dbi handle out of range");
   env_.valid[dbi].store(true, std::memory_order_release);
@@ -142,12 +155,14 @@ Result<std::unique_ptr<ReadTxn>> LmdbStore::read() {
 }
 
 Result<std::unique_ptr<WriteTxn>> LmdbStore::write() {
+  if (read_only_) return Status::FailedPrecondition("the store at " + path_ + " is open read-only");
   Result<MDB_txn*> txn = begin(0);
   if (!txn.ok()) return txn.status();
   return lmdb_detail::make_write_txn(env_, *txn);
 }
 
 Status LmdbStore::grow() {
+  if (read_only_) return Status::FailedPrecondition("the store at " + path_ + " is open read-only");
   env_.gate.enter_exclusive();
   MDB_envinfo info;
   mdb_env_info(env_.env, &info);
@@ -201,8 +216,14 @@ StoreStats LmdbStore::stats() {
 Result<std::unique_ptr<KvStore>> open_lmdb_store(const LmdbOptions& options) {
   if (options.path.empty()) return Status::InvalidArgument("store path is empty");
   std::error_code ec;
-  fs::create_directories(options.path, ec);
-  if (ec) return Status::IoError("create " + options.path + ": " + ec.message());
+  if (options.read_only) {
+    const fs::file_status st = fs::status(options.path, ec);
+    if (st.type() == fs::file_type::not_found || (!ec && !fs::is_directory(st)))
+      return Status::NotFound("no such directory: " + options.path);
+  } else {
+    fs::create_directories(options.path, ec);
+  }
+  if (ec) return Status::IoError((options.read_only ? "look at " : "create ") + options.path + ": " + ec.message());
   std::string path = fs::canonical(options.path, ec).string();
   if (ec) return Status::IoError("resolve " + options.path + ": " + ec.message());
   {

@@ -1,5 +1,6 @@
 // What only one of the two stores has: LMDB's durability and one-open rule, the
 // memory twin's fault injection.
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -123,6 +124,33 @@ TEST(LmdbOnly, ReopenKeepsAGrownMap) {
   o.initial_map_bytes = 1 << 20;
   CHECK_OK(sut->reopen(o));
   STRCMP_EQUAL("1", committed(sut->store(), *sut->store().table("t"), "a").c_str());
+}
+
+TEST(LmdbOnly, ReadOnlyOpenReadsAndRefusesEveryWrite) {
+  auto t = sut->store().table("t");
+  CHECK_OK(t.status());
+  CHECK_OK(put_all(sut->store(), *t, {{"a", "1"}}));
+  CHECK_OK(sut->store().grow());
+  CHECK_OK(put_all(sut->store(), *t, {{"b", "2"}}));  // the commit records the grown map
+  sut->close();  // one environment per path per process, reader or writer
+  LmdbOptions o;
+  o.path = sut->path();
+  o.read_only = true;
+  o.initial_map_bytes = 1 << 20;  // ignored: a reader maps what the writer recorded
+  auto ro = open_lmdb_store(o);
+  CHECK_OK(ro.status());
+  KvStore& s = **ro;
+  auto rt = s.table("t");
+  CHECK_OK(rt.status());
+  STRCMP_EQUAL("2", committed(s, *rt, "b").c_str());
+  CHECK_CODE(Code::kNotFound, s.table("absent").status());
+  CHECK_CODE(Code::kFailedPrecondition, s.write().status());
+  CHECK_CODE(Code::kFailedPrecondition, s.grow());
+  UNSIGNED_LONGS_EQUAL(128ull << 20, s.stats().map_bytes);
+  ro->reset();
+  o.path = sut->path("never-made");
+  CHECK_CODE(Code::kNotFound, open_lmdb_store(o).status());
+  CHECK_FALSE(std::filesystem::exists(o.path));  // a reader creates nothing
 }
 
 TEST_GROUP(MemoryOnly) {
