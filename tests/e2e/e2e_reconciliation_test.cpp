@@ -8,6 +8,7 @@
 // two sweeps in a row, and resolved by the first sweep after the fix.
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -15,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "platform/http/admin_auth.h"
 #include "tests/e2e/clarus_flow.h"
 
 #include <CppUTest/TestHarness.h>
@@ -102,7 +104,13 @@ TEST(Reconciliation, ReportsAgreeWithTheErpAndDriftIsRaisedAfterTwoSweepsThenRes
   StackOptions o = clarus_options(true);
   o.clarus_duplicate_webhooks = 0;
   o.agent_settings = {"clarus.snapshot_interval = 3s"};
-  o.relay_settings = {"reconcile.interval = 1s"};
+  testing::TempDir admins("reconciliation-admins");
+  {
+    Result<std::string> line = make_password_line("controller", "month-end-close", 1000);
+    CHECK_TRUE(line.ok());
+    std::ofstream(admins.file("users")) << *line << "\n";
+  }
+  o.relay_settings = {"reconcile.interval = 1s", "admin.users_file = " + admins.file("users")};
   Stack stack(o);
   Status s = stack.start();
   CHECK_TRUE_TEXT(s.ok(), s.to_string().c_str());
@@ -190,6 +198,27 @@ TEST(Reconciliation, ReportsAgreeWithTheErpAndDriftIsRaisedAfterTwoSweepsThenRes
   STRCMP_EQUAL("site-1", x.get_string("site").c_str());
   STRCMP_EQUAL("INVENTORY_DRIFT/site-1/1/SKU-0001", x.get_string("subject_id").c_str());
   CHECK_TRUE_TEXT(x.get_string("reason").find("drift -7") != std::string::npos, x.get_string("reason").c_str());
+
+  // A person's retry reconciles the site now (through the API, as the page's form does): still there, so
+  // it stays open with the check in its trail; an edit is refused, there being no record to correct.
+  auto act = [&](const std::string& action, const std::string& body) {
+    ClientRequest req;
+    req.method = "POST";
+    req.url = stack.relay_url() + "/api/exceptions/" + x.get_string("id") + "/" + action;
+    req.headers.emplace_back("Authorization", basic_authorization("controller", "month-end-close"));
+    req.body = body;
+    Result<HttpResponse> r = stack.http().send(req);
+    CHECK_TRUE(r.ok());
+    return r.ok() ? *r : HttpResponse{};
+  };
+  HttpResponse retried = act("retry", R"({"note":"counted again: 7 short"})");
+  CHECK_EQUAL_TEXT(200, retried.status, retried.body.c_str());
+  Json after = get(stack, stack.relay_url() + "/api/exceptions/" + x.get_string("id"));
+  STRCMP_EQUAL("open", after.get_string("state").c_str());
+  std::string trail = after.find("trail")->dump();
+  CHECK_TRUE_TEXT(trail.find("controller") != std::string::npos && trail.find("retry") != std::string::npos, trail.c_str());
+  HttpResponse edited = act("edit", R"({"patch":{"sku":"SKU-0002"}})");
+  CHECK_EQUAL_TEXT(400, edited.status, edited.body.c_str());
 
   // Fixed in the ERP: the next sweep resolves it.
   adjust_in_erp(stack, "MANUAL-2", "1001", -7);
