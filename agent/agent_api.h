@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "agent/clarus/clarus_client.h"
@@ -73,6 +74,11 @@ struct AgentContext {
   MasterData* master = nullptr;
   SkuAudit* audit = nullptr;                       // null without a Clarus adapter
   std::shared_ptr<const AdminUsers> users;         // who may act (POST /api/sku-audit); null = nobody
+  // The backlog counted by event type, kept between views: reading 50,000
+  // events for every page view and /api/status poll would be wasted work.
+  std::mutex backlog_kinds_mu;
+  int64_t backlog_kinds_at_ms = 0;  // mono; 0 = never counted
+  BacklogByKind backlog_kinds;
   // The backlog when catching up began: the whole of the page's progress bar.
   std::atomic<uint64_t> catch_up_peak{0};
   uint64_t catch_up_over = 1000;                   // a backlog above this is "catching up" (one uplink batch)
@@ -89,6 +95,10 @@ struct FlowView {
   double eta_s = -1;     // catching up: seconds left at the recent rate (-1 unknown)
 };
 FlowView flow_view(AgentContext& ctx, const JournalStats& js, const ForwarderStats& fs, int64_t now_ms);
+
+// The oldest 50,000 unacknowledged events by type, reusing the last count
+// (only new or all events are read again, see Journal::backlog_by_kind).
+Result<BacklogByKind> backlog_by_kind(AgentContext& ctx);
 
 std::shared_ptr<Router> make_agent_router(AgentContext& ctx);
 

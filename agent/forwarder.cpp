@@ -129,7 +129,8 @@ void Forwarder::apply_ack(const v1::UplinkAck& ack, int64_t now) {
   for (const v1::EventOutcome& o : ack.outcomes()) outcomes_.record(o);
   if (ack.has_erp()) {
     std::lock_guard lock(mu_);
-    stats_.erp = ack.erp();
+    // Acks can arrive out of order (a redelivered one, an HTTPS answer): keep the newest report.
+    if (ack.erp().reported_at_ms() >= stats_.erp.reported_at_ms()) stats_.erp = ack.erp();
   }
   uint64_t through = std::min<uint64_t>(ack.acked_through_seq(), journal_.last_seq());
   if (through <= relay_acked_) return;

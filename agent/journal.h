@@ -68,6 +68,8 @@ struct BacklogByKind {
   std::map<std::string, uint64_t> counts;  // "Shipment" -> 12
   uint64_t counted = 0;                    // events read
   bool complete = true;                    // false when only the oldest max_events were read
+  uint64_t acked_through = 0;              // the count is of seqs acked_through+1 .. through
+  uint64_t through = 0;
 };
 
 struct JournalStats {
@@ -112,8 +114,12 @@ class Journal {
   Result<uint64_t> prune_ids(size_t max = 100'000);
 
   JournalStats stats() const;  // reads the oldest event: not for hot loops
-  // Reads up to max_events of the oldest unacknowledged events (a page view's worth of work).
-  Result<BacklogByKind> backlog_by_kind(size_t max_events) const;
+  // Counts up to max_events of the oldest unacknowledged events by kind. Given
+  // the previous count (`before`), reads only what it cannot reuse: nothing
+  // while no event was freed and the oldest max_events are already counted,
+  // only the newer events while the backlog is small, everything once events
+  // were freed. A page view's worth of work at most.
+  Result<BacklogByKind> backlog_by_kind(size_t max_events, const BacklogByKind* before = nullptr) const;
   // True while the disk allowance (max_bytes) is used up. Refreshed at most every 250 ms.
   bool over_disk_allowance() const { return disk_.used_up(); }
   uint64_t last_seq() const { return last_seq_.load(); }

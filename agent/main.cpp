@@ -273,6 +273,9 @@ int run(const Config& cfg) {
     if (n.ok() && *n > 0) log::info("journal", "forgot old event ids", {{"count", *n}});
     Result<uint64_t> x = (*book)->prune();
     if (x.ok() && *x > 0) log::info("agent", "forgot exceptions closed long ago", {{"count", *x}});
+    // A reader killed mid-way (e.g. `journal verify` stopped with Ctrl-C) would pin old pages.
+    Result<uint64_t> stale = (*store)->clear_stale_readers();
+    if (stale.ok() && *stale > 0) log::warn("journal", "cleared reader slots left by dead processes", {{"count", *stale}});
   });
 
   // The SKU audit on its schedule (also on demand: POST /api/sku-audit).

@@ -69,6 +69,16 @@ FlowView flow_view(AgentContext& ctx, const JournalStats& j, const ForwarderStat
   return v;
 }
 
+Result<BacklogByKind> backlog_by_kind(AgentContext& ctx) {
+  std::lock_guard<std::mutex> lock(ctx.backlog_kinds_mu);
+  Result<BacklogByKind> kinds =
+      ctx.journal->backlog_by_kind(kBacklogScan, ctx.backlog_kinds_at_ms != 0 ? &ctx.backlog_kinds : nullptr);
+  if (!kinds.ok()) return kinds;
+  ctx.backlog_kinds = *kinds;
+  ctx.backlog_kinds_at_ms = ctx.clock->mono_ms();
+  return kinds;
+}
+
 Json agent_status(AgentContext& ctx) {
   const int64_t now = ctx.clock->wall_ms();
   JournalStats js = ctx.journal->stats();
@@ -108,7 +118,7 @@ Json agent_status(AgentContext& ctx) {
   journal.set("file_bytes", num(ss.used_bytes));
   journal.set("map_bytes", num(ss.map_bytes));
   journal.set("max_map_bytes", num(ss.max_map_bytes));
-  if (Result<BacklogByKind> kinds = ctx.journal->backlog_by_kind(kBacklogScan); kinds.ok()) {
+  if (Result<BacklogByKind> kinds = backlog_by_kind(ctx); kinds.ok()) {
     Json& by = journal.set("backlog_by_kind", Json::object());
     for (const auto& [kind, n] : kinds->counts) by.set(kind, num(n));
     journal.set("backlog_by_kind_complete", Json::boolean(kinds->complete));

@@ -105,7 +105,7 @@ std::string backlog(AgentContext& ctx, const JournalStats& js, const ForwarderSt
        escape(html::time_text(fs.last_ack_at_ms, now)) + "</div><div class=\"muted\">acknowledged through #" +
        std::to_string(fs.relay_acked) + "</div></div></div>";
   if (js.backlog > 0) {
-    Result<BacklogByKind> kinds = ctx.journal->backlog_by_kind(50'000);
+    Result<BacklogByKind> kinds = backlog_by_kind(ctx);
     if (kinds.ok()) {
       b += "<div class=\"scroll\" style=\"margin-top:.75rem\"><table id=\"backlog-by-kind\"><tr><th>Event type</th>"
            "<th class=\"num\">Waiting</th></tr>";

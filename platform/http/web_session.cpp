@@ -28,9 +28,13 @@ std::string random_token() {
 }  // namespace
 
 std::string local_path(const std::string& next) {
+  // Browsers drop tabs and newlines from a URL before reading it ("/\t/evil"
+  // becomes "//evil"), so any control character makes the path unsafe.
+  for (char c : next) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) return "/";
+  }
   if (next.empty() || next[0] != '/' || (next.size() > 1 && (next[1] == '/' || next[1] == '\\'))) return "/";
-  for (char c : next)
-    if (c == '\r' || c == '\n') return "/";
   return next;
 }
 
@@ -152,11 +156,12 @@ HttpResponse WebSessions::login(const HttpRequest& req, const html::Chrome& chro
 HttpResponse WebSessions::logout(const HttpRequest& req) {
   std::map<std::string, std::string> form = html::parse_form(req.body);
   FormCheck c = check_form(req, form);
-  if (c.user) {
+  if (!c.user) return html::see_other("/");  // a form from elsewhere (or no session) changes nothing
+  {
     std::lock_guard<std::mutex> lock(mu_);
     live_.erase(cookie_token(req));
-    log::info(kLog, "signed out", {{"who", *c.user}});
   }
+  log::info(kLog, "signed out", {{"who", *c.user}});
   HttpResponse r = html::see_other("/");
   r.headers.emplace_back("Set-Cookie", options_.cookie_name + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
   return r;

@@ -82,7 +82,7 @@ struct StoreStats {
   uint64_t used_bytes = 0;      // high-water mark of pages written * page size (the file's extent)
   uint64_t free_bytes = 0;      // of those, pages on the free list, reusable without growing
   uint64_t commits = 0;
-  uint64_t stale_readers_cleared = 0;  // by mdb_reader_check at open
+  uint64_t stale_readers_cleared = 0;  // by mdb_reader_check, at open and since (clear_stale_readers)
 };
 
 class KvStore {
@@ -99,6 +99,11 @@ class KvStore {
   // kResourceExhausted when already at the cap.
   virtual Status grow() = 0;
   virtual StoreStats stats() = 0;
+  // Frees reader slots left by processes that died holding a read
+  // transaction (e.g. a `journal verify` killed mid-way beside the agent):
+  // while such a slot stands, pages it could see are never reused and the
+  // file grows. Returns how many were cleared. Cheap; call now and then.
+  virtual Result<uint64_t> clear_stale_readers() { return uint64_t{0}; }
 };
 
 struct LmdbOptions {

@@ -55,6 +55,7 @@ class LmdbStore final : public KvStore {
   Result<std::unique_ptr<WriteTxn>> write() override;
   Status grow() override;
   StoreStats stats() override;
+  Result<uint64_t> clear_stale_readers() override;
 
  private:
   // Begins a transaction holding the gate shared; the txn object releases it.
@@ -63,7 +64,7 @@ class LmdbStore final : public KvStore {
   Env env_;
   std::string path_;
   uint64_t max_map_bytes_ = 0;
-  uint64_t stale_readers_cleared_ = 0;
+  std::atomic<uint64_t> stale_readers_cleared_{0};
   bool read_only_ = false;
   std::mutex tables_mu_;
   std::map<std::string, unsigned> tables_;
@@ -207,7 +208,7 @@ StoreStats LmdbStore::stats() {
   s.used_bytes = (static_cast<uint64_t>(info.me_last_pgno) + 1) * st.ms_psize;
   s.free_bytes = free_pages * st.ms_psize;
   s.commits = env_.commits.load(std::memory_order_relaxed);
-  s.stale_readers_cleared = stale_readers_cleared_;
+  s.stale_readers_cleared = stale_readers_cleared_.load();
   return s;
 }
 
@@ -236,6 +237,14 @@ Result<std::unique_ptr<KvStore>> open_lmdb_store(const LmdbOptions& options) {
   SB_RETURN_IF_ERROR(store->open(options));
   log::info("store", "opened", {{"path", path}, {"map_bytes", store->stats().map_bytes}});
   return std::unique_ptr<KvStore>(std::move(store));
+}
+
+Result<uint64_t> LmdbStore::clear_stale_readers() {
+  if (read_only_) return uint64_t{0};
+  int dead = 0;
+  if (int rc = mdb_reader_check(env_.env, &dead); rc != 0) return to_status(rc, "mdb_reader_check");
+  stale_readers_cleared_ += static_cast<uint64_t>(dead);
+  return static_cast<uint64_t>(dead);
 }
 
 }  // namespace sb

@@ -304,3 +304,49 @@ TEST(Journal, AnOverlongEventIdIsRefusedAndTheJournalGoesOn) {
   LONGS_EQUAL(2, (*r)[1].seq);
   lc.stop();
 }
+
+namespace {
+
+v1::Event shipment(const std::string& id) {
+  v1::Event e = make_event(id);
+  e.mutable_shipment()->set_clarus_shipment_id(id);
+  return e;
+}
+
+std::string kinds_text(const BacklogByKind& k) {
+  std::string out;
+  for (const auto& [kind, n] : k.counts) out += kind + "=" + std::to_string(n) + " ";
+  return out + (k.complete ? "complete" : "partial");
+}
+
+}  // namespace
+
+TEST(Journal, BacklogByKindCountsAgainOnlyWhatItCannotReuse) {
+  std::vector<v1::Event> batch{shipment("s1"), shipment("s2"), make_event("a1"), make_event("a2")};
+  CHECK_TRUE(journal->append(batch).ok());
+  Result<BacklogByKind> first = journal->backlog_by_kind(100);
+  CHECK_TRUE(first.ok());
+  STRCMP_EQUAL("Shipment=2 StockAdjustment=2 complete", kinds_text(*first).c_str());
+
+  // New events: only they are read, and the result is what a full count says.
+  std::vector<v1::Event> more{shipment("s3")};
+  CHECK_TRUE(journal->append(more).ok());
+  Result<BacklogByKind> grown = journal->backlog_by_kind(100, &*first);
+  CHECK_TRUE(grown.ok());
+  STRCMP_EQUAL("Shipment=3 StockAdjustment=2 complete", kinds_text(*grown).c_str());
+  STRCMP_EQUAL(kinds_text(*journal->backlog_by_kind(100)).c_str(), kinds_text(*grown).c_str());
+
+  // Events freed: counted afresh.
+  CHECK_TRUE(journal->release_through(2).ok());
+  Result<BacklogByKind> freed = journal->backlog_by_kind(100, &*grown);
+  CHECK_TRUE(freed.ok());
+  STRCMP_EQUAL("Shipment=1 StockAdjustment=2 complete", kinds_text(*freed).c_str());
+
+  // Over the limit: the oldest only, said to be partial, and reused as it is.
+  Result<BacklogByKind> capped = journal->backlog_by_kind(2, &*freed);
+  CHECK_TRUE(capped.ok());
+  STRCMP_EQUAL("StockAdjustment=2 partial", kinds_text(*capped).c_str());
+  std::vector<v1::Event> later{shipment("s4")};
+  CHECK_TRUE(journal->append(later).ok());
+  STRCMP_EQUAL("StockAdjustment=2 partial", kinds_text(*journal->backlog_by_kind(2, &*capped)).c_str());
+}

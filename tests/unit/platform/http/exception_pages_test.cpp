@@ -144,8 +144,13 @@ TEST(WebPages, SignInNeverSendsAPersonToAnotherSite) {
   STRCMP_EQUAL("/", local_path("//evil.example/x").c_str());
   STRCMP_EQUAL("/", local_path("https://evil.example/").c_str());
   STRCMP_EQUAL("/", local_path("/\\evil.example").c_str());
+  STRCMP_EQUAL("/", local_path("/\t/evil.example").c_str());   // a browser drops the tab: "//evil.example"
+  STRCMP_EQUAL("/", local_path("/\n/evil.example").c_str());
+  STRCMP_EQUAL("/", local_path(std::string("/\x7f/x")).c_str());
   STRCMP_EQUAL("/exceptions?class=X", local_path("/exceptions?class=X").c_str());
   HttpResponse r = handle(request("POST", "/login", "user=alice&password=correct+horse&next=%2F%2Fevil.example"));
+  STRCMP_EQUAL("/", r.header("Location").c_str());
+  r = handle(request("POST", "/login", "user=alice&password=correct+horse&next=%2F%09%2Fevil.example"));
   STRCMP_EQUAL("/", r.header("Location").c_str());
 }
 
@@ -243,6 +248,9 @@ TEST(WebPages, SessionsEndWhenIdleAndOnSignOut) {
   CHECK_FALSE(contains(r.body, "id=\"retry-form\""));
   cookie = sign_in();
   const std::string token = csrf_of(handle(request("GET", "/exceptions/" + carrier.id, "", cookie)).body);
+  HttpResponse forged = handle(request("POST", "/logout", "csrf=forged", cookie));
+  CHECK_TRUE(forged.header("Set-Cookie").empty());  // a form from elsewhere does not sign anyone out
+  CHECK_EQUAL(1u, sessions->size());
   HttpResponse out = handle(request("POST", "/logout", "csrf=" + token, cookie));
   CHECK_EQUAL(303, out.status);
   CHECK_TRUE(contains(out.header("Set-Cookie"), "Max-Age=0"));
