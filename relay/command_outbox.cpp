@@ -142,20 +142,43 @@ Result<std::vector<v1::Command>> CommandOutbox::unacked(const std::string& site,
   return out;
 }
 
+Status CommandOutbox::free_through(WriteTxn& txn, const std::string& site, uint64_t through) {
+  const uint64_t acked = read_u64(txn, meta_, acked_key(site), 0);
+  const uint64_t next = read_u64(txn, meta_, next_key(site), 1);
+  // Never past what was queued: an ack from a confused agent frees nothing unsent.
+  const uint64_t upto = std::min(through, next - 1);
+  if (upto <= acked) return Status::Ok();
+  for (uint64_t seq = acked + 1; seq <= upto; ++seq) {
+    Status d = txn.del(commands_, command_key(site, seq));
+    if (!d.ok() && d.code() != Code::kNotFound) return d;
+  }
+  return txn.put(meta_, acked_key(site), encode_u64_key(upto));
+}
+
 Status CommandOutbox::ack(const std::string& site, const std::string& epoch, uint64_t through) {
   if (epoch != epoch_) return Status::Ok();  // an ack of an older outbox's stream
-  return committer_.run([&](WriteTxn& txn) -> Status {
-    const uint64_t acked = read_u64(txn, meta_, acked_key(site), 0);
-    const uint64_t next = read_u64(txn, meta_, next_key(site), 1);
-    // Never past what was queued: an ack from a confused agent frees nothing unsent.
-    const uint64_t upto = std::min(through, next - 1);
-    if (upto <= acked) return Status::Ok();
-    for (uint64_t seq = acked + 1; seq <= upto; ++seq) {
-      Status d = txn.del(commands_, command_key(site, seq));
-      if (!d.ok() && d.code() != Code::kNotFound) return d;
-    }
-    return txn.put(meta_, acked_key(site), encode_u64_key(upto));
+  return committer_.run([&](WriteTxn& txn) -> Status { return free_through(txn, site, through); });
+}
+
+Status CommandOutbox::ack(const std::string& site, const v1::DownlinkAck& ack) {
+  // Outcomes of an older outbox's stream still speak of commands the site applied.
+  const bool ours = ack.downlink_epoch() == epoch_;
+  Status s = committer_.run([&](WriteTxn& txn) -> Status {
+    if (ours) SB_RETURN_IF_ERROR(free_through(txn, site, ack.acked_through_seq()));
+    if (on_outcome_)
+      for (const v1::CommandOutcome& o : ack.outcomes()) SB_RETURN_IF_ERROR(on_outcome_(txn, site, o));
+    return Status::Ok();
   });
+  if (s.ok()) {
+    count_outcomes(site, ack);
+    return s;
+  }
+  if (!on_outcome_ || ack.outcomes_size() == 0) return s;
+  log::warn("downlink", "could not record an acknowledgement with its outcomes; trying them apart",
+            {{"site", site}, {"error", s.to_string()}});
+  s = this->ack(site, ack.downlink_epoch(), ack.acked_through_seq());
+  record_outcomes(site, ack);
+  return s;
 }
 
 void CommandOutbox::record_outcomes(const std::string& site, const v1::DownlinkAck& ack) {
@@ -167,6 +190,10 @@ void CommandOutbox::record_outcomes(const std::string& site, const v1::DownlinkA
     // Best effort, like the counts below: an outcome not indexed costs a monitor its view of one order.
     if (!s.ok()) log::warn("downlink", "could not record command outcomes for the monitors", {{"site", site}, {"error", s.to_string()}});
   }
+  count_outcomes(site, ack);
+}
+
+void CommandOutbox::count_outcomes(const std::string& site, const v1::DownlinkAck& ack) {
   std::lock_guard lock(mu_);
   OutboxSiteStats& c = counts_[site];
   for (const v1::CommandOutcome& o : ack.outcomes()) {

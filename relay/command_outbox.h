@@ -49,6 +49,13 @@ class CommandOutbox {
   Result<std::vector<v1::Command>> unacked(const std::string& site, size_t max) const;
   // Frees `site`'s commands with seq <= through; an ack for another epoch is ignored.
   Status ack(const std::string& site, const std::string& epoch, uint64_t through);
+  // An agent's DownlinkAck for `site`: frees its commands (as above) and runs
+  // the outcome hook for its outcomes in the same commit, so the monitors'
+  // index never misses an outcome whose command was freed. If that commit
+  // fails it falls back to ack() and then record_outcomes(), so an outcome
+  // that cannot be indexed never holds the acknowledgement back.
+  Status ack(const std::string& site, const v1::DownlinkAck& ack);
+  // Runs the outcome hook in a commit of its own (best effort) and counts them.
   void record_outcomes(const std::string& site, const v1::DownlinkAck& ack);
 
   // Work done in enqueue()'s commit for each newly queued command, and in one
@@ -74,6 +81,8 @@ class CommandOutbox {
   CommandOutbox(KvStore& store, GroupCommitter& committer, const Clock& clock)
       : store_(store), committer_(committer), clock_(clock) {}
   Status init();
+  Status free_through(WriteTxn& txn, const std::string& site, uint64_t through);
+  void count_outcomes(const std::string& site, const v1::DownlinkAck& ack);
 
   KvStore& store_;
   GroupCommitter& committer_;

@@ -81,13 +81,13 @@ size_t Downlink::step() {
       continue;
     }
     const uint64_t before = outbox_.stats(ack.site_id()).acked_through;
-    Status s = outbox_.ack(ack.site_id(), ack.downlink_epoch(), ack.acked_through_seq());
+    // The outcomes are indexed in the ack's commit (see CommandOutbox::ack).
+    Status s = outbox_.ack(ack.site_id(), ack);
     if (!s.ok()) log::error("downlink", "could not record an acknowledgement", {{"site", ack.site_id()}, {"error", s.to_string()}});
     if (outbox_.stats(ack.site_id()).acked_through > before) {
       std::lock_guard lock(mu_);
       sent_at_.erase(ack.site_id());  // progress: the next batch of a backlog goes at once
     }
-    outbox_.record_outcomes(ack.site_id(), ack);
     for (const v1::CommandOutcome& o : ack.outcomes()) {
       if (o.kind() == v1::CommandOutcome::HELD)
         log::warn("downlink", "a site held a command", {{"site", ack.site_id()}, {"command", o.command_id()}, {"reason", o.reason()}});

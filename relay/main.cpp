@@ -293,6 +293,8 @@ int run(const Config& cfg) {
     if (o.ok() && *o > 0) log::info("relay", "forgot what was shipped for orders quiet for long", {{"orders", *o}});
     Result<uint64_t> x = (*book)->prune();
     if (x.ok() && *x > 0) log::info("relay", "forgot exceptions closed long ago", {{"count", *x}});
+    Result<uint64_t> stale = (*store)->clear_stale_readers();  // readers killed mid-way would pin old pages
+    if (stale.ok() && *stale > 0) log::warn("ledger", "cleared reader slots left by dead processes", {{"count", *stale}});
   });
   // Held events waiting for master data go on once it arrives: at once after the
   // feed sees an item or ship item change, and on a schedule (a change made

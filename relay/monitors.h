@@ -12,15 +12,23 @@
 //   BACKLOG                an online site reporting more than backlog_events
 //                          unsent, or its oldest unsent older than backlog_age;
 //   SITE_OFFLINE           a site whose retained state (its MQTT last will)
-//                          says offline for longer than offline_after.
+//                          says offline for longer than offline_after, counted
+//                          from when a sweep first saw it offline (kept in the
+//                          Watchlist, so a restart does not restart the count).
 //
 // sweep() works out which conditions hold now and reconciles them with the
 // exception book: a condition holding with no unclosed exception is raised
 // (once: an open one is left as it is, so attempts do not grow per sweep);
 // an unclosed one whose condition no longer holds is resolved. Each condition
 // is an exception with subject kind "condition" and subject id
-// "<CLASS>/<site>[/<order or event id>]". A site the relay has had no state
-// from since it started is neither raised nor resolved (unknown is not clear).
+// "<CLASS>/<site>[/<order or event id>]". Unknown is not clear: a subject the
+// pass could not judge is neither raised nor resolved, and its acknowledgement
+// is kept. That is a site the relay has had no state from since it started
+// (its BACKLOG and SITE_OFFLINE); an offline site's BACKLOG (its numbers are
+// stale); an offline site's SITE_OFFLINE before the threshold (it resolves only
+// when the site is seen online); every subject of a class whose finder failed
+// to read (a read error is not an empty list); and an event whose custody
+// state could not be read.
 //
 // People's actions (through RelayExceptionActions): retry checks the
 // condition now (resolving it if it cleared); edit is refused; discard
@@ -91,13 +99,16 @@ class Monitors {
     std::map<std::string, Condition> holding;  // by subject id
     std::set<std::string> known_sites;          // sites with a state since the relay started
     std::vector<std::string> gone_events;       // watchlist keys of events out of custody
+    std::map<std::string, std::string> undecided;  // subject id -> why it cannot be told now
+    std::map<std::string, std::string> blind;      // class -> why its finder could not read
   };
   Status find(Findings* out);
-  void find_sites(Findings* out, int64_t now);
+  Status find_sites(Findings* out, int64_t now);
   Status find_events(Findings* out, int64_t now);
   Status find_orders(Findings* out, int64_t now);
-  // A subject whose state cannot be told now (its site's state is unknown).
-  static bool undecided(const ExceptionRecord& r, const Findings& f);
+  // Why r's condition cannot be told now, or "" when it can (see the top).
+  static std::string undecided(const std::string& cls, const std::string& site, const std::string& subject_id,
+                               const Findings& f);
 
   ExceptionBook& book_;
   Ledger& ledger_;

@@ -16,6 +16,13 @@ int64_t number(const Json& j, std::string_view name) {
   return n;
 }
 
+// Shipped markers, two keys in one table: "o" <order key> -> when (the lookup),
+// and "t" <when> <order key> -> "" (the age index, so pruning reads only the old ones).
+std::string shipped_key(const std::string& order_key) { return "o" + order_key; }
+std::string shipped_age_key(int64_t at_ms, const std::string& order_key) {
+  return "t" + encode_u64_key(static_cast<uint64_t>(at_ms)) + order_key;
+}
+
 Status ignore_missing(const Status& s) { return s.code() == Code::kNotFound ? Status::Ok() : s; }
 
 }  // namespace
@@ -23,7 +30,8 @@ Status ignore_missing(const Status& s) { return s.code() == Code::kNotFound ? St
 Result<std::unique_ptr<Watchlist>> Watchlist::open(KvStore& store, GroupCommitter& committer, const Clock& clock) {
   std::unique_ptr<Watchlist> w(new Watchlist(store, committer, clock));
   for (auto [name, id] : {std::pair{"mon_orders", &w->orders_}, {"mon_commands", &w->commands_},
-                          {"mon_events", &w->events_}, {"mon_acknowledged", &w->acknowledged_}}) {
+                          {"mon_events", &w->events_}, {"mon_acknowledged", &w->acknowledged_},
+                          {"mon_shipped", &w->shipped_}, {"mon_offline", &w->offline_}}) {
     Result<TableId> t = store.table(name);
     if (!t.ok()) return t.status();
     *id = *t;
@@ -39,8 +47,13 @@ Status Watchlist::on_event_taken(WriteTxn& txn, const v1::Event& e) {
     const v1::Shipment& s = e.shipment();
     v.set("kind", Json::string("shipment"));
     v.set("what", Json::string("shipment " + s.clarus_shipment_id() + " of order " + s.order_reference()));
-    // Something of the order left the warehouse: it is not orphaned.
-    SB_RETURN_IF_ERROR(ignore_missing(txn.del(orders_, order_key(e.site_id(), s.order_reference()))));
+    // Something of the order left the warehouse: it is not orphaned, not even
+    // when the release's APPLIED outcome is recorded after this (the marker).
+    const std::string order = order_key(e.site_id(), s.order_reference());
+    SB_RETURN_IF_ERROR(ignore_missing(txn.del(orders_, order)));
+    const int64_t now = clock_.wall_ms();
+    SB_RETURN_IF_ERROR(txn.put(shipped_, shipped_key(order), encode_u64_key(static_cast<uint64_t>(now))));
+    SB_RETURN_IF_ERROR(txn.put(shipped_, shipped_age_key(now, order), ""));
   } else if (e.has_return_receipt()) {
     const v1::ReturnReceipt& r = e.return_receipt();
     v.set("kind", Json::string("return"));
@@ -81,6 +94,10 @@ Status Watchlist::on_command_outcome(WriteTxn& txn, const std::string& site, con
   if (!c.ok() || c->get_string("site") != site) return Status::Ok();  // a site speaks only for itself
   const std::string key = order_key(site, c->get_string("order"));
   if (c->get_string("kind") == "cancel") return ignore_missing(txn.del(orders_, key));
+  std::string shipped_at;
+  Status shipped = txn.get(shipped_, shipped_key(key), &shipped_at);
+  if (shipped.ok()) return Status::Ok();  // its shipment was taken first: not orphaned
+  if (shipped.code() != Code::kNotFound) return shipped;
   Json v = Json::object();
   v.set("erp_order_id", Json::string(c->get_string("erp_order_id")));
   v.set("clarus_id", Json::string(o.clarus_id()));
@@ -171,6 +188,57 @@ Status Watchlist::clear_acknowledged(const std::vector<std::string>& subjects) {
   if (subjects.empty()) return Status::Ok();
   return committer_.run([&](WriteTxn& txn) -> Status {
     for (const std::string& s : subjects) SB_RETURN_IF_ERROR(ignore_missing(txn.del(acknowledged_, s)));
+    return Status::Ok();
+  });
+}
+
+Result<uint64_t> Watchlist::forget_shipped_older_than(Millis age, size_t max) {
+  const int64_t cutoff = clock_.wall_ms() - age.count();
+  std::vector<std::pair<std::string, std::string>> doomed;  // age key, order key
+  {
+    Result<std::unique_ptr<ReadTxn>> r = store_.read();
+    if (!r.ok()) return r.status();
+    SB_RETURN_IF_ERROR((*r)->scan(shipped_, "t", [&](std::string_view k, std::string_view) {
+      if (k.size() < 9 || k[0] != 't' || doomed.size() >= max) return false;
+      if (static_cast<int64_t>(decode_u64_key(k.substr(1, 8))) >= cutoff) return false;
+      doomed.emplace_back(std::string(k), std::string(k.substr(9)));
+      return true;
+    }));
+  }
+  if (doomed.empty()) return uint64_t{0};
+  SB_RETURN_IF_ERROR(committer_.run([&](WriteTxn& txn) -> Status {
+    for (const auto& [age_key, order] : doomed) {
+      SB_RETURN_IF_ERROR(ignore_missing(txn.del(shipped_, age_key)));
+      // Shipped again since: the lookup key belongs to a newer age key.
+      std::string at;
+      Status g = txn.get(shipped_, shipped_key(order), &at);
+      if (g.code() == Code::kNotFound) continue;
+      SB_RETURN_IF_ERROR(g);
+      if (at == age_key.substr(1, 8)) SB_RETURN_IF_ERROR(txn.del(shipped_, shipped_key(order)));
+    }
+    return Status::Ok();
+  }));
+  return static_cast<uint64_t>(doomed.size());
+}
+
+Result<std::map<std::string, int64_t>> Watchlist::offline_since() {
+  std::map<std::string, int64_t> out;
+  Result<std::unique_ptr<ReadTxn>> r = store_.read();
+  if (!r.ok()) return r.status();
+  SB_RETURN_IF_ERROR((*r)->scan(offline_, "", [&](std::string_view k, std::string_view v) {
+    out.emplace(std::string(k), static_cast<int64_t>(decode_u64_key(v)));
+    return true;
+  }));
+  return out;
+}
+
+Status Watchlist::note_offline(const std::map<std::string, int64_t>& went_offline,
+                               const std::vector<std::string>& back_online) {
+  if (went_offline.empty() && back_online.empty()) return Status::Ok();
+  return committer_.run([&](WriteTxn& txn) -> Status {
+    for (const auto& [site, since] : went_offline)
+      SB_RETURN_IF_ERROR(txn.put(offline_, site, encode_u64_key(static_cast<uint64_t>(since))));
+    for (const std::string& site : back_online) SB_RETURN_IF_ERROR(ignore_missing(txn.del(offline_, site)));
     return Status::Ok();
   });
 }

@@ -3,9 +3,15 @@
 // over later sweeps, and resolves itself when the condition clears. A retry
 // checks now; an edit is refused; a discard acknowledges the episode, also
 // across a restart, until the condition has cleared once.
-// The memory store twin, a manual clock, the real ledger, outbox and book.
+// A sweep that cannot read something resolves nothing of it; a restart while
+// a site is offline does not restart its count; an order whose shipment came
+// before its APPLIED outcome is not orphaned.
+// The memory store twin (behind a wrapper whose reads of a table can be made
+// to fail), a manual clock, the real ledger, outbox and book.
 #include <map>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -57,6 +63,72 @@ v1::Event return_receipt(uint64_t seq) {
   return e;
 }
 
+// The memory twin, with reads of chosen tables failing (a disk that answers
+// EIO for some pages): what a sweep sees when a finder's read fails.
+class FlakyReads : public KvStore {
+ public:
+  FlakyReads() : inner_(MemoryStore::create()) {}
+  void fail_reads_of(std::set<std::string> tables) {
+    std::lock_guard lock(mu_);
+    failing_ = std::move(tables);
+  }
+  Status check(TableId t) {
+    std::lock_guard lock(mu_);
+    auto name = names_.find(t.handle);
+    if (name != names_.end() && failing_.count(name->second)) return Status::IoError("reading " + name->second + " failed");
+    return Status::Ok();
+  }
+  Result<TableId> table(const std::string& name) override {
+    Result<TableId> t = inner_->table(name);
+    std::lock_guard lock(mu_);
+    if (t.ok()) names_[t->handle] = name;
+    return t;
+  }
+  Result<std::unique_ptr<ReadTxn>> read() override;
+  Result<std::unique_ptr<WriteTxn>> write() override { return inner_->write(); }
+  Status grow() override { return inner_->grow(); }
+  StoreStats stats() override { return inner_->stats(); }
+
+ private:
+  std::unique_ptr<MemoryStore> inner_;
+  std::mutex mu_;
+  std::map<unsigned, std::string> names_;
+  std::set<std::string> failing_;
+};
+
+class FlakyRead : public ReadTxn {
+ public:
+  FlakyRead(std::unique_ptr<ReadTxn> inner, FlakyReads& store) : inner_(std::move(inner)), store_(store) {}
+  Status get(TableId t, std::string_view key, std::string* value) override {
+    SB_RETURN_IF_ERROR(store_.check(t));
+    return inner_->get(t, key, value);
+  }
+  Status scan(TableId t, std::string_view from,
+              const std::function<bool(std::string_view, std::string_view)>& visit) override {
+    SB_RETURN_IF_ERROR(store_.check(t));
+    return inner_->scan(t, from, visit);
+  }
+  Status scan_back(TableId t, std::string_view from,
+                   const std::function<bool(std::string_view, std::string_view)>& visit) override {
+    SB_RETURN_IF_ERROR(store_.check(t));
+    return inner_->scan_back(t, from, visit);
+  }
+  Result<uint64_t> count(TableId t) override {
+    SB_RETURN_IF_ERROR(store_.check(t));
+    return inner_->count(t);
+  }
+
+ private:
+  std::unique_ptr<ReadTxn> inner_;
+  FlakyReads& store_;
+};
+
+Result<std::unique_ptr<ReadTxn>> FlakyReads::read() {
+  Result<std::unique_ptr<ReadTxn>> r = inner_->read();
+  if (!r.ok()) return r.status();
+  return std::unique_ptr<ReadTxn>(new FlakyRead(std::move(*r), *this));
+}
+
 SiteState site_state(bool online, uint64_t backlog = 0, int64_t oldest_ms = 0, int64_t received_at = 0) {
   SiteState s;
   s.state.set_site_id("site-a");
@@ -71,7 +143,7 @@ SiteState site_state(bool online, uint64_t backlog = 0, int64_t oldest_ms = 0, i
 
 TEST_GROUP(Monitors) {
   ManualClock clock;
-  std::unique_ptr<MemoryStore> store;
+  std::unique_ptr<FlakyReads> store;
   std::unique_ptr<GroupCommitter> committer;
   std::unique_ptr<Ledger> ledger;
   std::unique_ptr<ExceptionBook> book;
@@ -83,7 +155,7 @@ TEST_GROUP(Monitors) {
 
   void setup() override {
     log::set_level(log::Level::kError);
-    store = MemoryStore::create();
+    store = std::make_unique<FlakyReads>();
     committer = std::make_unique<GroupCommitter>(*store);
     ledger = Ledger::open(*store, *committer, clock).value();
     book = ExceptionBook::open(*store, *committer, clock, "exceptions").value();
@@ -142,22 +214,33 @@ TEST_GROUP(Monitors) {
     return all.at(0);
   }
   void release_and_apply(const std::string& order, const std::string& clarus_id) {
-    v1::Command c;
-    c.set_command_id("release:" + order);
-    c.mutable_sales_order_release()->set_order_number(order);
-    c.mutable_sales_order_release()->set_erp_order_id("77");
-    CHECK_TRUE(outbox->enqueue("site-a", c).ok());
+    release(order);
     applied("release:" + order, clarus_id);
   }
+  // As the downlink records an agent's DownlinkAck.
   void applied(const std::string& command_id, const std::string& clarus_id) {
     v1::DownlinkAck ack;
     ack.set_site_id("site-a");
+    ack.set_downlink_epoch(outbox->epoch());
+    ack.set_acked_through_seq(outbox->stats("site-a").next_seq - 1);
     v1::CommandOutcome* o = ack.add_outcomes();
     o->set_command_id(command_id);
     o->set_kind(v1::CommandOutcome::APPLIED);
     o->set_clarus_id(clarus_id);
     o->set_at_ms(clock.wall_ms());
-    outbox->record_outcomes("site-a", ack);
+    CHECK_TRUE(outbox->ack("site-a", ack).ok());
+  }
+  void release(const std::string& order) {
+    v1::Command c;
+    c.set_command_id("release:" + order);
+    c.mutable_sales_order_release()->set_order_number(order);
+    c.mutable_sales_order_release()->set_erp_order_id("77");
+    CHECK_TRUE(outbox->enqueue("site-a", c).ok());
+  }
+  size_t watched_orders() {
+    size_t n = 0;
+    CHECK_TRUE(watchlist->orders([&](const WatchedOrder&) { ++n; }).ok());
+    return n;
   }
 };
 
@@ -356,4 +439,145 @@ TEST(Monitors, EventsThatPostedAreForgottenSoTheWatchlistStaysSmall) {
   size_t watched = 0;
   CHECK_TRUE(watchlist->events([&](const WatchedEvent&) { ++watched; }).ok());
   LONGS_EQUAL(0, watched);
+}
+
+// A restart brings the retained "offline" state again, received just now: the
+// site has still been offline since it went, so its exception stays the one
+// open exception and its reason counts from the first sighting.
+TEST(Monitors, ARestartWhileASiteIsOfflineKeepsItsExceptionOpen) {
+  sites["site-a"] = site_state(false, 0, 0, clock.wall_ms());
+  advance(20);
+  sweep();
+  const std::string id = only("SITE_OFFLINE").id;
+  start();
+  sites["site-a"] = site_state(false, 0, 0, clock.wall_ms());
+  sweep();
+  advance(1);
+  sweep();
+  ExceptionRecord x = only("SITE_OFFLINE");
+  STRCMP_EQUAL(id.c_str(), x.id.c_str());
+  CHECK_TRUE(x.state == ExceptionState::kOpen);
+  CHECK_TRUE(monitors->check(x, "alice", "").ok());
+  x = only("SITE_OFFLINE");
+  CHECK_TRUE(x.state == ExceptionState::kOpen);
+  CHECK_TEXT(x.trail.back().note.find("offline for 21 minutes") != std::string::npos, x.trail.back().note.c_str());
+
+  sites["site-a"] = site_state(true, 0, 0, clock.wall_ms());
+  sweep();
+  CHECK_TRUE(only("SITE_OFFLINE").state == ExceptionState::kResolved);
+}
+
+TEST(Monitors, ARestartBeforeTheThresholdDoesNotRestartTheCount) {
+  sites["site-a"] = site_state(false, 0, 0, clock.wall_ms());
+  advance(10);
+  sweep();  // first seen offline: recorded
+  start();
+  sites["site-a"] = site_state(false, 0, 0, clock.wall_ms());
+  advance(6);
+  sweep();
+  ExceptionRecord x = only("SITE_OFFLINE");
+  CHECK_TEXT(x.reason.find("offline for 16 minutes") != std::string::npos, x.reason.c_str());
+}
+
+TEST(Monitors, ADiscardedOfflineSiteIsNotRaisedAgainAfterARestart) {
+  sites["site-a"] = site_state(false, 0, 0, clock.wall_ms());
+  advance(20);
+  sweep();
+  CHECK_TRUE(monitors->acknowledge(only("SITE_OFFLINE"), "alice", "the site is closed for the holiday").ok());
+  start();
+  sites["site-a"] = site_state(false, 0, 0, clock.wall_ms());  // the retained state, received anew
+  sweep();
+  advance(16);
+  sweep();
+  LONGS_EQUAL(1, of_class("SITE_OFFLINE").size());
+  CHECK_TRUE(only("SITE_OFFLINE").state == ExceptionState::kDiscarded);
+}
+
+// An offline site's numbers are those of its last state: its backlog may grow
+// meanwhile, so its BACKLOG is neither resolved nor raised until it is back.
+TEST(Monitors, AnOfflineSitesBacklogIsNeitherRaisedNorResolved) {
+  sites["site-a"] = site_state(true, 1500, clock.wall_ms() - 5 * kMinute, clock.wall_ms());
+  sweep();
+  const std::string id = only("BACKLOG").id;
+  sites["site-a"] = site_state(false, 1500, clock.wall_ms() - 5 * kMinute, clock.wall_ms());
+  sweep();
+  advance(60);
+  sweep();
+  ExceptionRecord x = only("BACKLOG");
+  STRCMP_EQUAL(id.c_str(), x.id.c_str());
+  CHECK_TRUE(x.state == ExceptionState::kOpen);
+  sites["site-a"] = site_state(true, 0, 0, clock.wall_ms());
+  sweep();
+  CHECK_TRUE(only("BACKLOG").state == ExceptionState::kResolved);
+}
+
+// A read that fails is not an empty list: nothing of what could not be read
+// is resolved or un-acknowledged, and the sweep says it failed.
+TEST(Monitors, ASweepWhoseReadsFailResolvesNothingItCouldNotRead) {
+  release_and_apply("SO-1", "GO-1");
+  release_and_apply("SO-2", "GO-2");
+  take(shipment(1, "SO-9"));
+  advance(49 * 60);
+  sweep();
+  only("UNPOSTED_SHIPMENT");
+  LONGS_EQUAL(2, of_class("ORPHANED_ORDER").size());
+  for (const ExceptionRecord& r : of_class("ORPHANED_ORDER"))
+    if (r.subject_id == "ORPHANED_ORDER/site-a/SO-2") CHECK_TRUE(monitors->acknowledge(r, "alice", "known").ok());
+
+  store->fail_reads_of({"mon_orders", "mon_events"});
+  Status s = monitors->sweep();
+  CHECK_TRUE(s.code() == Code::kIoError);
+  CHECK_TEXT(monitors->status().get_string("last_error").find("failed") != std::string::npos,
+             monitors->status().dump().c_str());
+  CHECK_TRUE(only("UNPOSTED_SHIPMENT").state == ExceptionState::kOpen);
+  for (const ExceptionRecord& r : of_class("ORPHANED_ORDER"))
+    CHECK_TRUE(r.state == (r.subject_id == "ORPHANED_ORDER/site-a/SO-1" ? ExceptionState::kOpen : ExceptionState::kDiscarded));
+  store->fail_reads_of({"ids"});  // the watchlist reads, each event's custody state does not
+  CHECK_TRUE(monitors->sweep().code() == Code::kIoError);
+  ExceptionRecord unposted = only("UNPOSTED_SHIPMENT");
+  CHECK_TRUE(monitors->check(unposted, "alice", "").ok());
+  store->fail_reads_of({});
+
+  CHECK_TRUE(only("UNPOSTED_SHIPMENT").state == ExceptionState::kOpen);
+  CHECK_TEXT(only("UNPOSTED_SHIPMENT").trail.back().note.find("could not read") != std::string::npos,
+             only("UNPOSTED_SHIPMENT").trail.back().note.c_str());
+  for (const ExceptionRecord& r : of_class("ORPHANED_ORDER")) {
+    if (r.subject_id == "ORPHANED_ORDER/site-a/SO-1") CHECK_TRUE(r.state == ExceptionState::kOpen);
+    else CHECK_TRUE(r.state == ExceptionState::kDiscarded);
+  }
+  sweep();  // the reads work again: the acknowledgement was kept, nothing is raised twice
+  LONGS_EQUAL(2, of_class("ORPHANED_ORDER").size());
+  only("UNPOSTED_SHIPMENT");
+}
+
+// The Shipment (uplink thread) and the release's APPLIED outcome (downlink
+// worker) are not ordered: after an outage the shipment may be taken first.
+TEST(Monitors, AnOrderWhoseShipmentCameBeforeItsAppliedOutcomeIsNotOrphaned) {
+  release("SO-1");
+  take(shipment(1, "SO-1"));
+  applied("release:SO-1", "GO-1");
+  LONGS_EQUAL(0, watched_orders());
+  advance(49 * 60);
+  sweep();
+  LONGS_EQUAL(0, of_class("ORPHANED_ORDER").size());
+
+  // The marker is forgotten after 30 days: a release applied after that is watched again.
+  advance(31 * 24 * 60);
+  sweep();
+  v1::Command again;
+  again.set_command_id("release:SO-1:2");
+  again.mutable_sales_order_release()->set_order_number("SO-1");
+  CHECK_TRUE(outbox->enqueue("site-a", again).ok());
+  applied("release:SO-1:2", "GO-2");
+  LONGS_EQUAL(1, watched_orders());
+}
+
+// The outcome is indexed in the acknowledgement's commit: one commit, both or neither.
+TEST(Monitors, AnAcknowledgementAndItsOutcomesLandInOneCommit) {
+  release("SO-1");
+  const uint64_t commits = store->stats().commits;
+  applied("release:SO-1", "GO-1");
+  LONGS_EQUAL(1, store->stats().commits - commits);
+  LONGS_EQUAL(0, outbox->stats("site-a").waiting);
+  LONGS_EQUAL(1, watched_orders());
 }
