@@ -40,6 +40,7 @@ Result<Json> NetSuiteStock::suiteql(const std::string& query, size_t offset) {
   Json q = Json::object();
   q.set("q", Json::string(query));
   req.body = q.dump();
+  calls_++;
   Result<HttpResponse> r = http_.send(req);
   if (r.ok() && r->status == 401 && options_.auth) options_.auth->refused();
   if (!r.ok() || r->status != 200) return failure(r, "reading stock from the ERP");
@@ -55,6 +56,7 @@ Result<Json> NetSuiteStock::get(const std::string& path) {
   if (options_.auth) {
     if (std::string h = options_.auth->authorization(req.method, req.url); !h.empty()) req.headers.emplace_back("Authorization", h);
   }
+  calls_++;
   Result<HttpResponse> r = http_.send(req);
   if (r.ok() && r->status == 401 && options_.auth) options_.auth->refused();
   if (!r.ok() || r->status != 200) return failure(r, "reading " + path);
@@ -122,7 +124,8 @@ Result<ErpStockItem> NetSuiteStock::item(const std::string& sku) {
   {
     std::lock_guard lock(mu_);
     auto it = items_.find(sku);
-    if (it != items_.end() && steady_ms() - it->second.read_at_ms < kItemTtlMs) return it->second.item;
+    if (it != items_.end() && !it->second.item.stock_unit_unknown && steady_ms() - it->second.read_at_ms < kItemTtlMs)
+      return it->second.item;
   }
   ErpStockItem item;
   Status s = each_row("SELECT id, itemid FROM item WHERE itemid = " + suiteql_quote(sku),
@@ -136,6 +139,77 @@ Result<ErpStockItem> NetSuiteStock::item(const std::string& sku) {
   items_[sku] = {item, steady_ms()};
   skus_[item.id] = sku;
   return item;
+}
+
+Result<ErpItems> NetSuiteStock::items(const std::set<std::string>& skus) {
+  ErpItems out;
+  std::vector<std::string> unknown;
+  const int64_t now = steady_ms();
+  {
+    std::lock_guard lock(mu_);
+    for (const std::string& sku : skus) {
+      auto it = items_.find(sku);
+      if (it != items_.end() && now - it->second.read_at_ms < kItemTtlMs) out.found[sku] = it->second.item;
+      else unknown.push_back(sku);
+    }
+  }
+  // The items themselves: a few SuiteQL queries, not one per SKU.
+  struct Row {
+    std::string id, units_type;
+  };
+  std::map<std::string, Row> rows;  // by SKU
+  for (size_t i = 0; i < unknown.size(); i += kInChunk) {
+    std::string in;
+    for (size_t j = i; j < unknown.size() && j < i + kInChunk; ++j) in += (in.empty() ? "" : ", ") + suiteql_quote(unknown[j]);
+    Status s = each_row("SELECT id, itemid, unitstype FROM item WHERE itemid IN (" + in + ") ORDER BY id",
+                        [&](const Json& row) {
+                          const std::string sku = row.get_string("itemid");
+                          if (!skus.count(sku) || rows.count(sku)) return;  // the first of a duplicate itemid, as item() does
+                          rows[sku] = {row.get_string("id"), row.get_string("unitstype")};
+                        });
+    if (!s.ok()) return s;
+  }
+  // Their units: one item record per units type, whose conversions every item of the type shares.
+  std::map<std::string, std::string> representative;  // units type -> an item id of it
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [sku, row] : rows) {
+      if (row.units_type.empty()) continue;
+      auto cached = units_types_.find(row.units_type);
+      if (cached != units_types_.end() && now - cached->second.read_at_ms < kItemTtlMs) continue;
+      representative.emplace(row.units_type, row.id);
+    }
+  }
+  std::map<std::string, Status> type_failed;
+  for (const auto& [type, id] : representative) {
+    Result<Json> record = get("/inventoryItem/" + url_encode(id));
+    if (!record.ok() && record.status().code() != Code::kNotFound) return record.status();
+    if (!record.ok()) {
+      type_failed[type] = record.status();  // gone since the query: its SKUs get a note this time
+      continue;
+    }
+    ItemUnits units = parse_item_units(*record);
+    units.stock_unit.clear();
+    std::lock_guard lock(mu_);
+    units_types_[type] = {std::move(units), steady_ms()};
+  }
+  std::lock_guard lock(mu_);
+  for (const auto& [sku, row] : rows) {
+    ErpStockItem item;
+    item.id = row.id;
+    if (!row.units_type.empty()) {
+      if (auto f = type_failed.find(row.units_type); f != type_failed.end()) {
+        out.unreadable[sku] = f->second;
+        continue;
+      }
+      item.units = units_types_[row.units_type].units;
+      item.stock_unit_unknown = true;
+    }
+    items_[sku] = {item, now};
+    skus_[item.id] = sku;
+    out.found[sku] = std::move(item);
+  }
+  return out;
 }
 
 void MemoryErpStock::set(const std::string& sku, const std::string& location, double on_hand, std::optional<double> cost) {
@@ -160,6 +234,7 @@ void MemoryErpStock::fail_next(Status s) {
 }
 
 Result<std::vector<ErpStockLine>> MemoryErpStock::on_hand(const std::set<std::string>& locations) {
+  calls_++;
   std::lock_guard lock(mu_);
   if (!fail_.ok()) {
     Status s = fail_;
@@ -173,10 +248,20 @@ Result<std::vector<ErpStockLine>> MemoryErpStock::on_hand(const std::set<std::st
 }
 
 Result<ErpStockItem> MemoryErpStock::item(const std::string& sku) {
+  calls_++;
   std::lock_guard lock(mu_);
   auto it = items_.find(sku);
   if (it == items_.end()) return Status::NotFound("the ERP has no item " + sku);
   return it->second;
+}
+
+Result<ErpItems> MemoryErpStock::items(const std::set<std::string>& skus) {
+  calls_ += (skus.size() + kInChunk - 1) / kInChunk;
+  std::lock_guard lock(mu_);
+  ErpItems out;
+  for (const std::string& sku : skus)
+    if (auto it = items_.find(sku); it != items_.end()) out.found[sku] = it->second;
+  return out;
 }
 
 }  // namespace sb::relay

@@ -1,7 +1,9 @@
 #include "relay/reconciliation.h"
 
 #include <cmath>
+#include <optional>
 #include <set>
+#include <vector>
 
 #include "platform/core/log.h"
 #include "stockbridge/v1/exceptions.h"
@@ -12,37 +14,39 @@ namespace {
 constexpr char kClass[] = "INVENTORY_DRIFT";
 constexpr char kSubjectKind[] = "condition";
 
-// One warehouse quantity as the ERP would count it, for one SKU.
+// One warehouse quantity as the ERP would count it, for one SKU: a copy, so it
+// outlives the ledger's read transaction it was found in.
 struct Movement {
   std::string sku;
-  std::string unit;  // Clarus unit; "" = the item's stock unit
+  std::string warehouse;  // Clarus warehouse
+  std::string unit;       // Clarus unit; "" = the item's stock unit
   int64_t quantity = 0;
 };
 
 // What an event moves at its warehouse, signed as the ERP posting moves on-hand.
-std::vector<Movement> movements(const v1::Event& e, std::string* warehouse) {
-  std::vector<Movement> out;
+void add_movements(const v1::Event& e, std::vector<Movement>* out) {
   switch (e.body_case()) {
-    case v1::Event::kStockAdjustment:
-      *warehouse = e.stock_adjustment().warehouse();
-      out.push_back({e.stock_adjustment().sku(), e.stock_adjustment().unit(), e.stock_adjustment().quantity_delta()});
+    case v1::Event::kStockAdjustment: {
+      const auto& a = e.stock_adjustment();
+      out->push_back({a.sku(), a.warehouse(), a.unit(), a.quantity_delta()});
       break;
+    }
     case v1::Event::kShipment:
-      *warehouse = e.shipment().warehouse();
-      for (const auto& l : e.shipment().lines()) out.push_back({l.sku(), l.unit(), -l.quantity()});
+      for (const auto& l : e.shipment().lines()) out->push_back({l.sku(), e.shipment().warehouse(), l.unit(), -l.quantity()});
       break;
     case v1::Event::kGoodsReceipt:
-      *warehouse = e.goods_receipt().warehouse();
-      for (const auto& l : e.goods_receipt().lines()) out.push_back({l.sku(), l.unit(), l.received_quantity()});
+      for (const auto& l : e.goods_receipt().lines())
+        out->push_back({l.sku(), e.goods_receipt().warehouse(), l.unit(), l.received_quantity()});
       break;
     case v1::Event::kReturnReceipt:  // every inspected line is received into the ERP (the disposition is in the memo)
-      *warehouse = e.return_receipt().warehouse();
-      for (const auto& l : e.return_receipt().lines()) out.push_back({l.sku(), l.unit(), l.received_quantity()});
+      for (const auto& l : e.return_receipt().lines())
+        out->push_back({l.sku(), e.return_receipt().warehouse(), l.unit(), l.received_quantity()});
       break;
     default: break;
   }
-  return out;
 }
+
+constexpr char kBusy[] = "a reconciliation is running; try again in a minute";
 
 std::string signed_text(double v) { return (v > 0 ? "+" : "") + report_number(v); }
 
@@ -81,7 +85,17 @@ Result<std::vector<ReconciliationReport>> Reconciler::sweep() {
 }
 
 Result<std::vector<ReconciliationReport>> Reconciler::reconcile_site(const std::string& site) {
-  std::lock_guard lock(sweep_mu_);
+  // Called from an HTTP handler: a running sweep may take as long as the ERP does, so no waiting for it.
+  std::unique_lock lock(sweep_mu_, std::try_to_lock);
+  if (!lock.owns_lock()) {
+    std::lock_guard s(stats_mu_);
+    stats_.refused_busy++;
+    return Status::FailedPrecondition(kBusy);
+  }
+  return reconcile_site_locked(site);
+}
+
+Result<std::vector<ReconciliationReport>> Reconciler::reconcile_site_locked(const std::string& site) {
   Result<std::vector<KeptSnapshot>> kept = snapshots_.latest();
   if (!kept.ok()) return kept.status();
   std::vector<ReconciliationReport> made;
@@ -93,6 +107,11 @@ Result<std::vector<ReconciliationReport>> Reconciler::reconcile_site(const std::
   }
   if (made.empty()) return Status::NotFound("no complete stock snapshot of site " + site + " is kept yet");
   return made;
+}
+
+ReconcilerStats Reconciler::stats() const {
+  std::lock_guard lock(stats_mu_);
+  return stats_;
 }
 
 Result<ReconciliationReport> Reconciler::reconcile(const KeptSnapshot& snap) {
@@ -112,23 +131,7 @@ Result<ReconciliationReport> Reconciler::reconcile(const KeptSnapshot& snap) {
     r.location = report.location;
     return r;
   };
-  // A warehouse quantity in the item's base unit; a note on the row when it cannot be.
-  auto base_quantity = [&](const std::string& sku, const std::string& unit, int64_t qty, std::string* note) -> double {
-    Result<ErpStockItem> item = erp_.item(sku);
-    if (!item.ok()) {
-      if (item.status().code() == Code::kNotFound) *note = "the ERP has no item " + sku + "; counted as Clarus has it";
-      else *note = "the ERP's item could not be read (" + item.status().message() + "); counted as Clarus has it";
-      return static_cast<double>(qty);
-    }
-    if (!item->units.known()) return static_cast<double>(qty);
-    const ErpUnit* base = item->units.base();
-    Result<Conversion> c = convert(item->units, sku, unit, qty, base ? base->name : "", 1.0);
-    if (!c.ok()) {
-      *note = c.status().message() + "; counted as Clarus has it";
-      return static_cast<double>(qty);
-    }
-    return static_cast<double>(c->quantity);
-  };
+  const uint64_t calls_before = erp_.calls();
 
   if (report.location.empty()) {
     // Nothing to compare with: the rows show what Clarus holds, and why there is no ERP side.
@@ -138,15 +141,69 @@ Result<ReconciliationReport> Reconciler::reconcile(const KeptSnapshot& snap) {
       r.note = "warehouse " + snap.warehouse + " has no ERP location (erp.location_map); not reconciled";
     }
   } else {
+    // The ERP first, the ledger second (the race this leaves is in the header).
+    Result<std::vector<ErpStockLine>> erp = erp_.on_hand({report.location});
+    if (!erp.ok()) return erp.status();
+    // The scan holds one read transaction over the relay's whole custody: it
+    // only copies the site's movements, no ERP request and no conversion in it.
+    std::vector<Movement> pending;
+    Status scanned = ledger_.scan_open([&](uint64_t, const LedgerRecord& rec) {
+      const v1::Event& e = rec.event;
+      if (e.site_id() != snap.site || e.accepted_at_ms() > snap.taken_at_ms) return;
+      add_movements(e, &pending);
+    });
+    if (!scanned.ok()) return scanned;
+    std::erase_if(pending, [&](const Movement& m) { return m.sku.empty() || location_for(m.warehouse) != report.location; });
+
+    // Every item the report converts for, in a few requests.
+    std::set<std::string> skus;
+    for (const v1::StockBalance& b : *balances) skus.insert(b.sku());
+    for (const Movement& m : pending) skus.insert(m.sku);
+    Result<ErpItems> items = erp_.items(skus);
+    if (!items.ok()) return items.status();
+    std::map<std::string, std::optional<ErpStockItem>> own;  // items read on their own for their stock unit
+    // A warehouse quantity in the item's base unit; a note on the row when it cannot be.
+    auto base_quantity = [&](const std::string& sku, const std::string& unit, int64_t qty, std::string* note) -> double {
+      if (auto u = items->unreadable.find(sku); u != items->unreadable.end()) {
+        *note = "the ERP's item could not be read (" + u->second.message() + "); counted as Clarus has it";
+        return static_cast<double>(qty);
+      }
+      auto found = items->found.find(sku);
+      if (found == items->found.end()) {
+        *note = "the ERP has no item " + sku + "; counted as Clarus has it";
+        return static_cast<double>(qty);
+      }
+      const ErpStockItem* item = &found->second;
+      if (unit.empty() && item->units.known() && item->stock_unit_unknown) {
+        // Counted in the item's stock unit, which only its own record names: rare (Clarus gives units).
+        auto [at, fresh] = own.try_emplace(sku);
+        if (fresh) {
+          Result<ErpStockItem> read = erp_.item(sku);
+          if (read.ok()) at->second = std::move(read).value();
+          else *note = "the ERP's item could not be read (" + read.status().message() + "); counted as Clarus has it";
+        }
+        if (!at->second) {
+          if (note->empty()) *note = "the ERP's item could not be read; counted as Clarus has it";
+          return static_cast<double>(qty);
+        }
+        item = &*at->second;
+      }
+      if (!item->units.known()) return static_cast<double>(qty);
+      const ErpUnit* base = item->units.base();
+      Result<Conversion> c = convert(item->units, sku, unit, qty, base ? base->name : "", 1.0);
+      if (!c.ok()) {
+        *note = c.status().message() + "; counted as Clarus has it";
+        return static_cast<double>(qty);
+      }
+      return static_cast<double>(c->quantity);
+    };
+
     for (const v1::StockBalance& b : *balances) {
       ReconciliationRow& r = row(b.sku());
       std::string note;
       r.clarus += base_quantity(b.sku(), b.unit(), b.available() + b.picked(), &note);
       if (!note.empty()) r.note = note;
     }
-    // The ERP first, the ledger second (the race this leaves is in the header).
-    Result<std::vector<ErpStockLine>> erp = erp_.on_hand({report.location});
-    if (!erp.ok()) return erp.status();
     for (const ErpStockLine& l : *erp) {
       if (l.location != report.location) continue;
       ReconciliationRow& r = row(l.sku.empty() ? "item:" + l.item_id : l.sku);
@@ -154,24 +211,18 @@ Result<ReconciliationReport> Reconciler::reconcile(const KeptSnapshot& snap) {
       r.unit_cost = l.average_cost;
       if (l.sku.empty()) r.note = "ERP item " + l.item_id + " has no SKU (itemid) the relay could read";
     }
-    Status scanned = ledger_.scan_open([&](uint64_t, const LedgerRecord& rec) {
-      const v1::Event& e = rec.event;
-      if (e.site_id() != snap.site || e.accepted_at_ms() > snap.taken_at_ms) return;
-      std::string warehouse;
-      for (const Movement& m : movements(e, &warehouse)) {
-        if (location_for(warehouse) != report.location || m.sku.empty()) continue;
-        ReconciliationRow& r = row(m.sku);
-        std::string note;
-        r.in_flight += base_quantity(m.sku, m.unit, m.quantity, &note);
-        if (!note.empty() && r.note.empty()) r.note = note;
-      }
-    });
-    if (!scanned.ok()) return scanned;
+    for (const Movement& m : pending) {
+      ReconciliationRow& r = row(m.sku);
+      std::string note;
+      r.in_flight += base_quantity(m.sku, m.unit, m.quantity, &note);
+      if (!note.empty() && r.note.empty()) r.note = note;
+    }
     for (auto& [sku, r] : rows) r.drift = r.clarus - r.erp - r.in_flight;
   }
   for (auto& [sku, r] : rows) report.rows.push_back(std::move(r));
   report.add_totals();
   report.created_at_ms = clock_.wall_ms();
+  report.erp_calls = erp_.calls() - calls_before;
 
   std::set<std::string> drifting;
   if (!report.location.empty())
@@ -180,9 +231,15 @@ Result<ReconciliationReport> Reconciler::reconcile(const KeptSnapshot& snap) {
   Result<std::set<std::string>> before = reports_.drifting(report.site, report.location);
   if (!before.ok()) return before.status();
   SB_RETURN_IF_ERROR(reports_.add(&report, drifting));
+  {
+    std::lock_guard lock(stats_mu_);
+    stats_.reports++;
+    stats_.erp_calls += report.erp_calls;
+    stats_.last_erp_calls = report.erp_calls;
+  }
   log::info("reconcile", "stock reconciled",
             {{"site", report.site}, {"warehouse", report.warehouse}, {"report", report.id},
-             {"rows", report.totals.rows}, {"drifting", report.totals.drifting}});
+             {"rows", report.totals.rows}, {"drifting", report.totals.drifting}, {"erp_calls", report.erp_calls}});
 
   // The monitor: two sweeps in a row beyond the threshold raise; within it resolves.
   const stockbridge::v1::ExceptionClassInfo* info = nullptr;
@@ -248,10 +305,17 @@ bool parse_subject(const std::string& subject, std::string* site, std::string* l
 }  // namespace
 
 Status Reconciler::retry(const ExceptionRecord& r, const std::string& who, const std::string& note) {
+  // Refused before the exception is touched: a person's retry that did not run must not leave it retrying.
+  std::unique_lock lock(sweep_mu_, std::try_to_lock);
+  if (!lock.owns_lock()) {
+    std::lock_guard s(stats_mu_);
+    stats_.refused_busy++;
+    return Status::FailedPrecondition(kBusy);
+  }
   Result<ExceptionRecord> acted =
       book_.act(r.id, ExceptionState::kRetrying, ExceptionAction::by(who, "retry", note.empty() ? "reconcile the site now" : note));
   if (!acted.ok()) return acted.status();
-  Result<std::vector<ReconciliationReport>> made = reconcile_site(r.site);
+  Result<std::vector<ReconciliationReport>> made = reconcile_site_locked(r.site);
   return made.ok() ? Status::Ok() : made.status();
 }
 

@@ -40,8 +40,15 @@
 // is not raised again each sweep (attempts stay); one a person retried is
 // (the retry's sweep found it still there). A discarded one is acknowledged:
 // not raised again while the drift stays at the acknowledged number.
+// What a sweep costs the ERP (the narrowest pipe): the items a report needs are
+// read in bulk after the ledger is read (ErpStock::items), never one request
+// per SKU, and never while the ledger's read transaction is open: the scan
+// only copies the site's in-flight movements. Each report carries the ERP
+// requests it took (erp_calls); stats() sums them.
 // Thread-safety: sweep(), reconcile_site() and the actions may be called from
-// any thread; sweeps run one at a time.
+// any thread; sweeps run one at a time. reconcile_site() (and so retry) does
+// not wait for a running sweep: it answers FailedPrecondition, because it
+// runs in an HTTP handler and a sweep may take as long as the ERP does.
 #pragma once
 
 #include <cstdint>
@@ -89,6 +96,13 @@ class KeeperSnapshots final : public SnapshotSource {
   SnapshotKeeper& keeper_;
 };
 
+struct ReconcilerStats {
+  uint64_t reports = 0;        // reports made
+  uint64_t erp_calls = 0;      // ERP requests those reconciliations made (pages included)
+  uint64_t refused_busy = 0;   // reconcile_site() calls refused because a sweep was running
+  uint64_t last_erp_calls = 0; // of the latest report
+};
+
 class Reconciler {
  public:
   Reconciler(SnapshotSource& snapshots, Ledger& ledger, ErpStock& erp, ExceptionBook& book,
@@ -102,11 +116,13 @@ class Reconciler {
   Result<std::vector<ReconciliationReport>> sweep();
   // Reconciles the latest snapshot of each of the site's warehouses now,
   // reconciled before or not (a retry of an INVENTORY_DRIFT exception).
+  // FailedPrecondition, at once, while a sweep is running.
   Result<std::vector<ReconciliationReport>> reconcile_site(const std::string& site);
 
   // The exception actions for INVENTORY_DRIFT (the relay's ExceptionActions
   // calls these for that class): retry = reconcile the site now (the
-  // exception is resolved, or raised again with the numbers as they are);
+  // exception is resolved, or raised again with the numbers as they are;
+  // FailedPrecondition, with the exception untouched, while a sweep runs);
   // discard = acknowledged with the reason: closed, and not raised again
   // while the drift stays at that number. Each records its trail entry.
   Status retry(const ExceptionRecord& r, const std::string& who, const std::string& note);
@@ -114,8 +130,10 @@ class Reconciler {
 
   ReconciliationStore& reports() { return reports_; }
   const ReconcilerOptions& options() const { return options_; }
+  ReconcilerStats stats() const;
 
  private:
+  Result<std::vector<ReconciliationReport>> reconcile_site_locked(const std::string& site);
   Result<ReconciliationReport> reconcile(const KeptSnapshot& snap);
   std::string location_for(const std::string& warehouse) const;
   Status monitor(const ReconciliationReport& report);
@@ -128,6 +146,8 @@ class Reconciler {
   const Clock& clock_;
   ReconcilerOptions options_;
   std::mutex sweep_mu_;  // one sweep at a time: streaks are read and written by it
+  mutable std::mutex stats_mu_;
+  ReconcilerStats stats_;
 };
 
 // "INVENTORY_DRIFT/<site>/<erp location>/<sku>"

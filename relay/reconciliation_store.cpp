@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <string_view>
 
 namespace sb::relay {
 namespace {
@@ -14,6 +15,12 @@ std::string reconciled_key(const std::string& site, const std::string& warehouse
 std::string drifting_key(const std::string& site, const std::string& location) {
   return std::string("drift") + '\0' + site + '\0' + location;
 }
+// Summaries: every report's under "a", and again under its site's "s" keys.
+constexpr char kAll[] = "a";
+constexpr char kBySite[] = "s";
+std::string summary_key(const std::string& id) { return std::string(kAll) + '\0' + id; }
+std::string site_summary_prefix(const std::string& site) { return std::string(kBySite) + '\0' + site + '\0'; }
+
 std::string ack_key(const std::string& site, const std::string& location, const std::string& sku) {
   return std::string("ack") + '\0' + site + '\0' + location + '\0' + sku;
 }
@@ -34,7 +41,12 @@ int64_t int_of(const Json& j, std::string_view key) {
   return out;
 }
 
-std::string csv_field(const std::string& s) {
+// A text cell. Spreadsheets run a cell starting with = + - @ (and, in some,
+// tab or CR) as a formula: a SKU or note written by a warehouse must not be
+// able to; the leading ' makes it text. Numbers never pass through here.
+std::string csv_field(const std::string& text) {
+  const bool formula = !text.empty() && std::string_view("=+-@\t\r").find(text.front()) != std::string_view::npos;
+  const std::string s = formula ? "'" + text : text;
   if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
   std::string out = "\"";
   for (char c : s) {
@@ -84,6 +96,7 @@ Json ReconciliationReport::to_json(bool with_rows) const {
   j.set("created_at_ms", Json::number(created_at_ms));
   j.set("created_at", Json::string(format_iso8601(created_at_ms)));
   j.set("threshold", Json::number(threshold));
+  j.set("erp_calls", Json::number(static_cast<int64_t>(erp_calls)));
   Json t = Json::object();
   t.set("clarus", Json::number(totals.clarus));
   t.set("erp", Json::number(totals.erp));
@@ -127,6 +140,7 @@ Result<ReconciliationReport> ReconciliationReport::from_json(const Json& j) {
   r.taken_at_ms = int_of(j, "taken_at_ms");
   r.created_at_ms = int_of(j, "created_at_ms");
   r.threshold = num(j, "threshold");
+  r.erp_calls = static_cast<uint64_t>(int_of(j, "erp_calls"));
   if (const Json* rows = j.find("rows"); rows && rows->is_array()) {
     for (const Json& o : rows->items()) {
       ReconciliationRow row;
@@ -176,9 +190,12 @@ Result<std::unique_ptr<ReconciliationStore>> ReconciliationStore::open(KvStore& 
   std::unique_ptr<ReconciliationStore> s(new ReconciliationStore(store, committer));
   Result<TableId> reports = store.table("recon_reports");
   if (!reports.ok()) return reports.status();
+  Result<TableId> summaries = store.table("recon_summaries");
+  if (!summaries.ok()) return summaries.status();
   Result<TableId> state = store.table("recon_state");
   if (!state.ok()) return state.status();
   s->reports_ = *reports;
+  s->summaries_ = *summaries;
   s->state_ = *state;
   return s;
 }
@@ -198,6 +215,9 @@ Status ReconciliationStore::add(ReconciliationReport* report, const std::set<std
     report->id = id;
     SB_RETURN_IF_ERROR(txn.put(state_, kSeq, encode_u64_key(n)));
     SB_RETURN_IF_ERROR(txn.put(reports_, report->id, report->to_json(true).dump()));
+    const std::string summary = report->to_json(false).dump();
+    SB_RETURN_IF_ERROR(txn.put(summaries_, summary_key(report->id), summary));
+    SB_RETURN_IF_ERROR(txn.put(summaries_, site_summary_prefix(report->site) + report->id, summary));
     SB_RETURN_IF_ERROR(txn.put(state_, drifting_key(report->site, report->location), drift_value));
     return txn.put(state_, reconciled_key(report->site, report->warehouse), std::to_string(report->taken_at_ms));
   });
@@ -219,15 +239,15 @@ Result<std::vector<ReconciliationReport>> ReconciliationStore::list(const std::s
   Result<std::unique_ptr<ReadTxn>> txn = store_.read();
   if (!txn.ok()) return txn.status();
   std::vector<ReconciliationReport> out;
-  Status s = (*txn)->scan_back(reports_, "", [&](std::string_view, std::string_view v) {
+  if (limit == 0) return out;
+  const std::string prefix = site.empty() ? std::string(kAll) + '\0' : site_summary_prefix(site);
+  // Ids start "RC-": every key of the prefix sorts before prefix + "\xff".
+  Status s = (*txn)->scan_back(summaries_, prefix + '\xff', [&](std::string_view k, std::string_view v) {
+    if (k.substr(0, prefix.size()) != prefix) return false;
     Result<Json> j = Json::parse(v);
     if (!j.ok()) return true;
-    if (!site.empty() && j->get_string("site") != site) return true;
     Result<ReconciliationReport> r = ReconciliationReport::from_json(*j);
-    if (r.ok()) {
-      r->rows.clear();
-      out.push_back(std::move(r).value());
-    }
+    if (r.ok()) out.push_back(std::move(r).value());
     return out.size() < limit;
   });
   if (!s.ok()) return s;
@@ -237,17 +257,38 @@ Result<std::vector<ReconciliationReport>> ReconciliationStore::list(const std::s
 Result<uint64_t> ReconciliationStore::prune(int64_t before_ms) {
   char bound[32];
   std::snprintf(bound, sizeof bound, "RC-%013lld", static_cast<long long>(before_ms));
+  constexpr size_t kMaxPerCommit = 10'000;  // a short write transaction; the next sweep prunes the rest
   uint64_t pruned = 0;
   Status s = committer_.run([&](WriteTxn& txn) -> Status {
     pruned = 0;
-    std::vector<std::string> doomed;
+    std::set<std::string> doomed;  // ids
     SB_RETURN_IF_ERROR(txn.scan(reports_, "", [&](std::string_view k, std::string_view) {
-      if (k >= std::string_view(bound) || doomed.size() >= 10'000) return false;
-      doomed.emplace_back(k);
+      if (k >= std::string_view(bound) || doomed.size() >= kMaxPerCommit) return false;
+      doomed.emplace(k);
       return true;
     }));
-    for (const std::string& k : doomed) SB_RETURN_IF_ERROR(txn.del(reports_, k));
-    pruned = doomed.size();
+    // Summaries whose report is gone already (none should be) go with the rest.
+    const std::string all = std::string(kAll) + '\0';
+    SB_RETURN_IF_ERROR(txn.scan(summaries_, all, [&](std::string_view k, std::string_view) {
+      if (k.substr(0, all.size()) != all) return false;
+      const std::string_view id = k.substr(all.size());
+      if (id >= std::string_view(bound) || doomed.size() >= 2 * kMaxPerCommit) return false;
+      doomed.emplace(id);
+      return true;
+    }));
+    auto gone = [](const Status& d) { return d.ok() || d.code() == Code::kNotFound ? Status::Ok() : d; };
+    for (const std::string& id : doomed) {
+      Status d = txn.del(reports_, id);
+      if (d.ok()) pruned++;
+      SB_RETURN_IF_ERROR(gone(d));
+      std::string summary;
+      Status g = txn.get(summaries_, summary_key(id), &summary);
+      if (g.code() == Code::kNotFound) continue;  // stored before summaries
+      SB_RETURN_IF_ERROR(g);
+      if (Result<Json> j = Json::parse(summary); j.ok())
+        SB_RETURN_IF_ERROR(gone(txn.del(summaries_, site_summary_prefix(j->get_string("site")) + id)));
+      SB_RETURN_IF_ERROR(gone(txn.del(summaries_, summary_key(id))));
+    }
     return Status::Ok();
   });
   if (!s.ok()) return s;

@@ -5,6 +5,12 @@
 //
 // Reports are keyed by id "RC-<created_at ms, 13 digits>-<n>", so keys sort by
 // creation: listed newest first, pruned oldest first. Stored as JSON text.
+// A report holds a row per SKU (megabytes for a big warehouse), so each also
+// has a summary (the report without rows), written in the same commit, twice:
+// under its id and under its site and id. list() reads only summaries, a
+// site's by its own keys; get() reads the full report; prune() forgets both.
+// A report stored without a summary (before summaries existed) is not listed
+// but can still be read and is pruned.
 // Thread-safety: all methods may be called from any thread.
 #pragma once
 
@@ -51,6 +57,7 @@ struct ReconciliationReport {
   int64_t taken_at_ms = 0;
   int64_t created_at_ms = 0;
   double threshold = 0;
+  uint64_t erp_calls = 0;  // requests this reconciliation made to the ERP
   ReconciliationTotals totals;
   std::vector<ReconciliationRow> rows;  // by SKU
 
@@ -60,7 +67,9 @@ struct ReconciliationReport {
 };
 
 // RFC 4180: CRLF line ends, fields with , " CR or LF quoted, quotes doubled.
-// Header, one row per SKU and location, then a TOTAL row.
+// Header, one row per SKU and location, then a TOTAL row. A text field (SKU,
+// location, note) that starts with = + - @ tab or CR is prefixed with ' so a
+// spreadsheet shows it instead of running it as a formula; numbers are not.
 std::string report_csv(const ReconciliationReport& report);
 // A quantity or value as written in reports: up to 6 decimals, no trailing zeros.
 std::string report_number(double v);
@@ -94,7 +103,7 @@ class ReconciliationStore {
 
   KvStore& store_;
   GroupCommitter& committer_;
-  TableId reports_{}, state_{};
+  TableId reports_{}, summaries_{}, state_{};
 };
 
 }  // namespace sb::relay

@@ -1,9 +1,15 @@
 // The reconciliation at the relay: what finance reads in a report and what the
 // INVENTORY_DRIFT monitor raises, with the ERP's stock in memory (MemoryErpStock),
 // snapshots from a twin, the real ledger and exception book on the memory store.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "platform/core/clock.h"
@@ -72,11 +78,114 @@ v1::Event shipment(const std::string& site, uint64_t seq, const std::string& sku
   return e;
 }
 
+// NetSuite as NetSuiteStock reads it, answering only the queries it makes:
+// items 1..n with itemid "SKU-<n>" and n on hand at location 1; even items
+// of units type "Count" (EA, CS = 12), odd ones "Pack" (EA, PK = 6). Counts
+// each request, as the ERP would see them.
+class FakeNetSuite final : public HttpClient {
+ public:
+  explicit FakeNetSuite(int n) : n_(n) {}
+  Result<HttpResponse> send(const ClientRequest& r) override {
+    std::lock_guard lock(mu_);
+    requests++;
+    const size_t get = r.url.find("/inventoryItem/");
+    if (r.method == "GET" && get != std::string::npos) {
+      gets++;
+      const int id = std::atoi(r.url.c_str() + get + 15);
+      const bool pack = id % 2;
+      return HttpResponse::json(
+          200, std::string(R"({"id":")") + std::to_string(id) + R"(","stockUnit":{"id":"1","refName":"Each"},)" +
+                   R"("units":{"items":[{"id":"1","unitName":"Each","abbreviation":"EA","conversionRate":1},)" +
+                   (pack ? R"({"id":"2","unitName":"Pack of 6","abbreviation":"PK","conversionRate":6}]}})"
+                         : R"({"id":"2","unitName":"Case of 12","abbreviation":"CS","conversionRate":12}]}})"));
+    }
+    const std::string q = Json::parse(r.body).value().get_string("q");
+    queries.push_back(q);
+    Json rows = Json::array();
+    if (q.find("FROM inventoryitemlocations") != std::string::npos) {
+      for (int i = 1; i <= n_; ++i) {
+        Json row = Json::object();
+        row.set("item", Json::string(std::to_string(i)));
+        row.set("location", Json::string("1"));
+        row.set("quantityonhand", Json::string(std::to_string(i)));
+        rows.push(std::move(row));
+      }
+    } else {
+      const bool by_sku = q.find("WHERE itemid IN") != std::string::npos;
+      for (const std::string& v : quoted(q)) {
+        const int id = by_sku ? std::atoi(v.c_str() + 4) : std::atoi(v.c_str());
+        if (id < 1 || id > n_) continue;
+        Json row = Json::object();
+        row.set("id", Json::string(std::to_string(id)));
+        row.set("itemid", Json::string("SKU-" + std::to_string(id)));
+        row.set("unitstype", Json::string(id % 2 ? "Pack" : "Count"));
+        rows.push(std::move(row));
+      }
+    }
+    Json page = Json::object();
+    page.set("items", std::move(rows));
+    page.set("hasMore", Json::boolean(false));
+    return HttpResponse::json(200, page.dump());
+  }
+  std::mutex mu_;
+  int requests = 0, gets = 0;
+  std::vector<std::string> queries;
+
+ private:
+  static std::vector<std::string> quoted(const std::string& q) {
+    std::vector<std::string> out;
+    for (size_t a = q.find('\''); a != std::string::npos; a = q.find('\'', a)) {
+      const size_t b = q.find('\'', a + 1);
+      out.push_back(q.substr(a + 1, b - a - 1));
+      a = b + 1;
+    }
+    return out;
+  }
+  int n_;
+};
+
+// An ERP whose on_hand() waits, while held, until let go: a sweep caught in the middle.
+class HeldErp final : public ErpStock {
+ public:
+  explicit HeldErp(ErpStock& inner) : inner_(inner) {}
+  Result<std::vector<ErpStockLine>> on_hand(const std::set<std::string>& locations) override {
+    std::unique_lock lock(mu_);
+    inside_ = true;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return !held_; });
+    inside_ = false;
+    return inner_.on_hand(locations);
+  }
+  Result<ErpStockItem> item(const std::string& sku) override { return inner_.item(sku); }
+  Result<ErpItems> items(const std::set<std::string>& skus) override { return inner_.items(skus); }
+  uint64_t calls() const override { return inner_.calls(); }
+  void hold() {
+    std::lock_guard lock(mu_);
+    held_ = true;
+  }
+  bool wait_inside() {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(5), [&] { return inside_; });
+  }
+  void let_go() {
+    std::lock_guard lock(mu_);
+    held_ = false;
+    cv_.notify_all();
+  }
+
+ private:
+  ErpStock& inner_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool held_ = false, inside_ = false;
+};
+
 }  // namespace
 
 TEST_GROUP(Reconciliation) {
   ManualClock clock;
   std::unique_ptr<MemoryStore> store;
+  std::unique_ptr<HeldErp> held;
   std::unique_ptr<GroupCommitter> committer;
   std::unique_ptr<Ledger> ledger;
   std::unique_ptr<ExceptionBook> book;
@@ -85,6 +194,16 @@ TEST_GROUP(Reconciliation) {
   Snapshots snapshots;
   std::unique_ptr<Reconciler> reconciler;
   int64_t taken = 0;
+
+  void use(ErpStock& stock) {
+    ReconcilerOptions o;
+    o.location_map = {{"WH1", "1"}};
+    reconciler = std::make_unique<Reconciler>(snapshots, *ledger, stock, *book, *reports, clock, o);
+  }
+  uint64_t entries(const char* table) {
+    TableId t = store->table(table).value();
+    return store->read().value()->count(t).value();
+  }
 
   void setup() override {
     store = MemoryStore::create();
@@ -99,6 +218,7 @@ TEST_GROUP(Reconciliation) {
     erp.set("SKU-2", "1", 40);
   }
   void teardown() override {
+    if (held) held->let_go();
     reconciler.reset();
     committer->stop();
   }
@@ -253,6 +373,9 @@ TEST(Reconciliation, ReportsAreKeptForTheirRetentionThenPruned) {
   Result<std::vector<ReconciliationReport>> kept = reports->list("", 100);
   LONGS_EQUAL(2, kept->size());
   CHECK_TRUE(kept->front().created_at_ms > kept->back().created_at_ms);  // newest first
+  // Each kept report has its two summaries, and the pruned one's went with it.
+  LONGS_EQUAL(2, entries("recon_reports"));
+  LONGS_EQUAL(4, entries("recon_summaries"));
 }
 
 TEST(Reconciliation, RoutesListShowAndDownloadReports) {
@@ -266,6 +389,7 @@ TEST(Reconciliation, RoutesListShowAndDownloadReports) {
   HttpResponse l = router.handle(list);
   LONGS_EQUAL(200, l.status);
   CHECK_TRUE(l.body.find(made.id) != std::string::npos);
+  CHECK_TRUE(l.body.find("\"erp_calls\":") != std::string::npos);  // what the reconciliation cost the ERP
   HttpRequest csv = list;
   csv.query = "";
   csv.path = "/api/reports/" + made.id + ".csv";
@@ -309,4 +433,123 @@ TEST(Reconciliation, AnErpThatCannotAnswerLeavesTheSnapshotForNextTime) {
   erp.fail_next(Status::Unavailable("ERP down"));
   LONGS_EQUAL(0, reconciler->sweep()->size());
   LONGS_EQUAL(1, reconciler->sweep()->size());
+}
+
+// A SKU or note a warehouse typed must not run as a formula when finance opens
+// the CSV in a spreadsheet; numbers (negative ones too) stay numbers.
+TEST(Reconciliation, CsvTextThatLooksLikeAFormulaIsPrefixedNumbersAreNot) {
+  ReconciliationReport r;
+  r.location = "1";
+  r.rows.push_back({"=HYPERLINK(\"http://x\",\"y\")", "1", 1, 1, 0, 0, std::nullopt, ""});
+  r.rows.push_back({"+SKU", "1", 0, 2, 0, -2, 1.5, "-counted twice"});
+  r.rows.push_back({"@SUM(A1)", "1", 0, 0, -3, 3, std::nullopt, "\tnote"});
+  r.rows.push_back({"SKU-=1", "-1", 0, 0, 0, 0, std::nullopt, "=1+1"});
+  r.add_totals();
+  STRCMP_EQUAL(
+      "sku,erp_location,clarus_quantity,erp_quantity,in_flight,drift,unit_cost,erp_value,drift_value,note\r\n"
+      "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",1,1,1,0,0,,,,\r\n"
+      "'+SKU,1,0,2,0,-2,1.5,3,-3,'-counted twice\r\n"
+      "'@SUM(A1),1,0,0,-3,3,,,,'\tnote\r\n"
+      "SKU-=1,'-1,0,0,0,0,,,,'=1+1\r\n"
+      "TOTAL,1,1,3,-3,1,,3,-3,\"4 rows, 2 drifting, 3 with a note\"\r\n",
+      report_csv(r).c_str());
+}
+
+// The listing reads the small summaries, not the reports: a site's own, newest
+// first, even when a full report could not be parsed; a report stored without
+// a summary (before they existed) is not listed, still readable, and pruned.
+TEST(Reconciliation, ListingReadsSummariesAndToleratesAReportWithoutOne) {
+  ReconciliationReport a = sweep({{"SKU-1", 100}, {"SKU-2", 40}});
+  snapshots.take("site-2", "WH1", clock.wall_ms(), {{"SKU-1", 100}});
+  LONGS_EQUAL(1, reconciler->sweep()->size());
+  Result<std::vector<ReconciliationReport>> site1 = reports->list("site-1", 20);
+  LONGS_EQUAL(1, site1->size());
+  STRCMP_EQUAL(a.id.c_str(), site1->front().id.c_str());
+  LONGS_EQUAL(2, site1->front().totals.rows);
+  CHECK_TRUE(site1->front().rows.empty());
+  LONGS_EQUAL(1, reports->list("site-2", 20)->size());
+  LONGS_EQUAL(2, reports->list("", 20)->size());
+  LONGS_EQUAL(1, reports->list("", 1)->size());
+  LONGS_EQUAL(0, reports->list("site-3", 20)->size());
+
+  TableId full = store->table("recon_reports").value();
+  CHECK_TRUE(committer->run([&](WriteTxn& t) { return t.put(full, a.id, "not json"); }).ok());
+  LONGS_EQUAL(1, reports->list("site-1", 20)->size());  // listed from its summary alone
+
+  ReconciliationReport old = a;
+  old.id = "RC-0000000000001-99";
+  old.created_at_ms = 1;
+  CHECK_TRUE(committer->run([&](WriteTxn& t) { return t.put(full, old.id, old.to_json(true).dump()); }).ok());
+  LONGS_EQUAL(2, reports->list("", 20)->size());
+  CHECK_TRUE(reports->get(old.id).ok());
+  LONGS_EQUAL(1, reports->prune(2).value());
+  CHECK_FALSE(reports->get(old.id).ok());
+  LONGS_EQUAL(4, entries("recon_summaries"));
+}
+
+// The ERP is the narrowest pipe: a 450-SKU snapshot with shipments in flight
+// costs the ERP a handful of requests (on-hand, the items' SKUs and units in
+// chunks of 200, one item record per units type), not one or two per SKU, and
+// the report says how many. The units a shipment was counted in still convert.
+TEST(Reconciliation, ItemsAreReadInBulkAndTheReportCountsErpCalls) {
+  constexpr int kSkus = 450;
+  FakeNetSuite ns(kSkus);
+  NetSuiteStock stock(ns, {"http://erp", nullptr});
+  use(stock);
+  std::map<std::string, int64_t> available;
+  for (int i = 1; i <= kSkus; ++i) available["SKU-" + std::to_string(i)] = i;
+  available["SKU-2"] = 2 - 12;  // shipped 1 CS of 12 before the snapshot, not posted yet
+  available["SKU-3"] = 3 - 6;   // 1 PK of 6
+  available["SKU-9999"] = 1;    // no such item
+  std::vector<v1::Event> shipped = {shipment("site-1", 1, "SKU-2", 1, clock.wall_ms()),
+                                    shipment("site-1", 2, "SKU-3", 1, clock.wall_ms())};
+  shipped[0].mutable_shipment()->mutable_lines(0)->set_unit("CS");
+  shipped[1].mutable_shipment()->mutable_lines(0)->set_unit("PK");
+  v1::UplinkBatch b = test::batch("site-1", "e1", shipped);
+  CHECK_TRUE(ledger->accept({&b}).ok());
+
+  ReconciliationReport r = sweep(available);
+  DOUBLES_EQUAL(-12, row(r, "SKU-2").in_flight, 1e-9);
+  DOUBLES_EQUAL(-6, row(r, "SKU-3").in_flight, 1e-9);
+  DOUBLES_EQUAL(0, row(r, "SKU-2").drift, 1e-9);
+  DOUBLES_EQUAL(0, row(r, "SKU-3").drift, 1e-9);
+  CHECK_TRUE(row(r, "SKU-9999").note.find("no item SKU-9999") != std::string::npos);
+  LONGS_EQUAL(1, r.totals.drifting);  // SKU-9999 only
+  // 1 on-hand page + 3 chunks of item ids + 3 chunks of SKUs + 2 units types.
+  LONGS_EQUAL(9, ns.requests);
+  LONGS_EQUAL(2, ns.gets);
+  LONGS_EQUAL(9, r.erp_calls);
+  CHECK_TRUE(reports->get(r.id)->to_json(false).dump().find("\"erp_calls\":9") != std::string::npos);
+  // The next sweep reads the ERP's on-hand again, and what it knows of the items from memory
+  // (SKU-9999 is asked again: it may have been created since).
+  ReconciliationReport again = sweep(available);
+  LONGS_EQUAL(2, again.erp_calls);
+  LONGS_EQUAL(2, reconciler->stats().reports);
+  LONGS_EQUAL(11, reconciler->stats().erp_calls);
+}
+
+// A person's retry runs in an HTTP handler: while a sweep is running it is
+// refused at once, saying so, and the exception is left as it was.
+TEST(Reconciliation, RetryWhileASweepRunsIsRefusedAtOnce) {
+  held = std::make_unique<HeldErp>(erp);
+  use(*held);
+  sweep({{"SKU-1", 120}, {"SKU-2", 40}});
+  sweep({{"SKU-1", 120}, {"SKU-2", 40}});
+  ExceptionRecord x = drift_exception("SKU-1").value();
+  held->hold();
+  clock.advance(Millis(60'000));
+  snapshots.take("site-1", "WH1", clock.wall_ms(), {{"SKU-1", 120}, {"SKU-2", 40}});
+  std::thread running([&] { (void)reconciler->sweep(); });
+  CHECK_TRUE(held->wait_inside());
+  const auto start = std::chrono::steady_clock::now();
+  Status s = reconciler->retry(x, "ann", "counted again");
+  const auto took = std::chrono::steady_clock::now() - start;
+  held->let_go();
+  running.join();
+  CHECK_TRUE(s.code() == Code::kFailedPrecondition);
+  STRCMP_EQUAL("a reconciliation is running; try again in a minute", s.message().c_str());
+  CHECK_TRUE(took < std::chrono::seconds(1));
+  CHECK_TRUE(drift_exception("SKU-1")->state == ExceptionState::kOpen);
+  LONGS_EQUAL(1, reconciler->stats().refused_busy);
+  CHECK_TRUE(reconciler->retry(x, "ann", "counted again").ok());  // the sweep is over: runs now
 }
