@@ -110,7 +110,7 @@ struct LmdbOptions {
   std::string path;                         // a directory; created if missing
   uint64_t initial_map_bytes = 64ull << 20;
   uint64_t max_map_bytes = 8ull << 30;      // grow() stops here
-  unsigned max_tables = 32;
+  unsigned max_tables = 128;                // named tables (LMDB maxdbs); the relay opens more than 32
   unsigned max_readers = 126;
   bool durable = true;                      // false only for benchmarks that say so
   // MDB_RDONLY, for a second process that only looks (e.g. `journal verify`
