@@ -152,6 +152,7 @@ int run(const Config& cfg) {
   uplink.on_other_message([&downlink](MqttMessage m) { downlink.handle_ack(m); });
   uplink.on_connected([&downlink] { downlink.connected(); });
   uplink.on_site_online([&downlink](const std::string& site) { downlink.site_online(site); });
+  uplink.set_silent_after(cfg.duration("uplink.site_silent_after"));
   uplink.erp_link([&poster, &ledger, &clock] {
     const PosterStats ps = poster.stats();
     v1::ErpLink link;

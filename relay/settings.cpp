@@ -99,6 +99,7 @@ const SettingTable& relay_settings() {
       {"http.threads", SettingType::kInt, "16", "Connections served at once.", positive},
       {"http.tls_cert_file", SettingType::kPath, "", "Certificate for HTTPS (with http.tls_key_file); empty = plain HTTP."},
       {"http.tls_key_file", SettingType::kPath, "", "Private key for HTTPS."},
+      {"uplink.site_silent_after", SettingType::kDuration, "60s", "A site that sent no state for this long counts as offline (the agents send theirs every forward.state_interval, 10 s by default); the broker gives no last will when it is the broker that went away. 0 = trust the last state.", not_negative},
       {"uplink.token_file", SettingType::kPath, "", "File holding the bearer token sites present on the HTTPS uplink (empty = no token check)."},
       {"erp.base_url", SettingType::kString, "", "ERP base URL, e.g. https://1234567.suitetalk.api.netsuite.com.", base_url},
       {"erp.auth", SettingType::kString, "bearer", "How the relay authenticates to the ERP: bearer (OAuth 2.0 token from erp.token_file; none sent when that is empty), tba (NetSuite token-based authentication, OAuth 1.0a HMAC-SHA256, from the erp.account, erp.consumer_*, erp.token_* settings), oauth2 (NetSuite OAuth 2.0 machine-to-machine: the relay obtains and renews access tokens with a JWT signed by its private key, from the erp.oauth2_* settings) or none.", erp_auth},

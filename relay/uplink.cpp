@@ -251,8 +251,17 @@ UplinkStats Uplink::stats() const {
 }
 
 std::map<std::string, SiteState> Uplink::sites() const {
-  std::lock_guard lock(mu_);
-  return sites_;
+  std::map<std::string, SiteState> out;
+  {
+    std::lock_guard lock(mu_);
+    out = sites_;
+  }
+  if (silent_after_.count() > 0) {
+    const int64_t now = clock_.wall_ms();
+    for (auto& [site, st] : out)
+      if (st.state.online() && now - st.received_at_ms > silent_after_.count()) st.state.set_online(false);
+  }
+  return out;
 }
 
 }  // namespace sb::relay

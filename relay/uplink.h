@@ -72,13 +72,19 @@ class Uplink {
   void add_outcome(const std::string& site, const std::string& epoch, const v1::EventOutcome& outcome);
 
   UplinkStats stats() const;
+  // Each site's last state. A site whose agent said it is online but sent no
+  // state for `silent_after` counts as offline: the broker publishes no last
+  // will when it is the broker that went away (restarted, or the site's
+  // certificate revoked), so silence is the only sign.
   std::map<std::string, SiteState> sites() const;
+  void set_silent_after(Millis silent_after) { silent_after_ = silent_after; }
 
  private:
   std::function<void(MqttMessage)> other_messages_;
   std::function<void()> on_connected_;
   std::function<void(const std::string&)> on_site_online_;
   std::function<v1::ErpLink()> erp_link_;
+  Millis silent_after_{0};  // 0 = trust the last state however old
   struct Inbound {
     std::string topic;
     std::string payload;

@@ -283,6 +283,22 @@ TEST(Uplink, ARetainedAgentStateShowsInSites) {
   CHECK(s.received_at_ms > 0);
 }
 
+TEST(Uplink, ASiteThatFellSilentCountsAsOffline) {
+  // The broker went away with the site's connection (no last will): its last
+  // state still says online, and only silence tells.
+  uplink->set_silent_after(Millis(1000));
+  {
+    SiteClient site(broker, "site-a");
+    v1::AgentState st;
+    st.set_site_id("site-a");
+    st.set_online(true);
+    site.publish(v1::state_topic("site-a"), st.SerializeAsString(), /*retained=*/true);
+  }
+  start();
+  CHECK(eventually([&] { return uplink->sites().count("site-a") == 1; }));
+  CHECK(eventually([&] { return !uplink->sites().at("site-a").state.online(); }, Millis(15000)));
+}
+
 TEST(Uplink, RelayStatusShowsLedgerAndPostingCounts) {
   erp.script_post("site-a-ev-2", ErpOutcome::rejected("SKU-1 is inactive (INACTIVE_SKU)"));
   start();
