@@ -1,5 +1,6 @@
 #include "agent/journal.h"
 
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <random>
@@ -15,6 +16,7 @@ constexpr char kFormatKey[] = "format";
 constexpr char kEpochKey[] = "epoch";
 constexpr char kLastSeqKey[] = "last_seq";
 constexpr char kAckedKey[] = "acked_through";
+constexpr char kSiteKey[] = "site";  // format 2
 
 Result<uint64_t> get_u64(ReadTxn& txn, TableId table, std::string_view key) {
   std::string v;
@@ -66,42 +68,110 @@ Result<std::unique_ptr<Journal>> Journal::open(KvStore& store, GroupCommitter& c
 }
 
 Status Journal::init() {
-  for (auto [name, id] : {std::pair{"events", &events_}, {"ids", &ids_}, {"freed", &freed_}, {"meta", &meta_}}) {
+  // The meta record first, alone: a journal of a newer format is refused
+  // before any other table is opened (opening one may create it) and before
+  // any write transaction exists, so its files stay exactly as they were.
+  Result<TableId> meta = store_.table("meta");
+  if (!meta.ok()) return meta.status();
+  meta_ = *meta;
+  int version = 0;  // 0: no journal yet
+  SB_RETURN_IF_ERROR(check_format(&version));
+  for (auto [name, id] : {std::pair{"events", &events_}, {"ids", &ids_}, {"freed", &freed_}}) {
     Result<TableId> t = store_.table(name);
     if (!t.ok()) return t.status();
     *id = *t;
   }
+  SB_RETURN_IF_ERROR(check_site());
+
   Result<std::unique_ptr<WriteTxn>> txn = store_.write();
   if (!txn.ok()) return txn.status();
-  std::string format;
-  Status s = (*txn)->get(meta_, kFormatKey, &format);
-  if (s.code() == Code::kNotFound) {
+  if (version == 0) {
     epoch_ = new_epoch(clock_.wall_ms());
+    site_ = options_.site_id;
     SB_RETURN_IF_ERROR((*txn)->put(meta_, kFormatKey, std::to_string(kFormatVersion)));
     SB_RETURN_IF_ERROR((*txn)->put(meta_, kEpochKey, epoch_));
     SB_RETURN_IF_ERROR((*txn)->put(meta_, kLastSeqKey, encode_u64_key(0)));
     SB_RETURN_IF_ERROR((*txn)->put(meta_, kAckedKey, encode_u64_key(0)));
+    if (!site_.empty()) SB_RETURN_IF_ERROR((*txn)->put(meta_, kSiteKey, site_));
     SB_RETURN_IF_ERROR((*txn)->commit());
-    log::info("journal", "created a new journal", {{"epoch", epoch_}, {"format", kFormatVersion}});
+    log::info("journal", "created a new journal", {{"epoch", epoch_}, {"format", kFormatVersion}, {"site", site_}});
     return Status::Ok();
-  }
-  if (!s.ok()) return s;
-  int version = std::atoi(format.c_str());
-  if (version > kFormatVersion) {
-    return Status::FailedPrecondition("the journal was written by a newer agent (format " + format +
-                                      ", this agent understands up to " + std::to_string(kFormatVersion) +
-                                      "); refusing to start and leaving it untouched");
   }
   SB_RETURN_IF_ERROR((*txn)->get(meta_, kEpochKey, &epoch_));
   Result<uint64_t> last = get_u64(**txn, meta_, kLastSeqKey);
   Result<uint64_t> acked = get_u64(**txn, meta_, kAckedKey);
   if (!last.ok()) return last.status();
   if (!acked.ok()) return acked.status();
+  // Format 1 -> 2 adds the site to the meta record; events and seqs stay as
+  // they are. One transaction: a crash mid-way leaves format 1, migrated again.
+  const bool record_site = site_.empty() && !options_.site_id.empty();
+  if (version < kFormatVersion || record_site) {
+    if (record_site) {
+      site_ = options_.site_id;
+      SB_RETURN_IF_ERROR((*txn)->put(meta_, kSiteKey, site_));
+    }
+    if (version < kFormatVersion) SB_RETURN_IF_ERROR((*txn)->put(meta_, kFormatKey, std::to_string(kFormatVersion)));
+    SB_RETURN_IF_ERROR((*txn)->commit());
+    if (version < kFormatVersion) {
+      log::info("journal", "migrated the journal from format " + std::to_string(version) + " to " +
+                               std::to_string(kFormatVersion),
+                {{"site", site_}, {"last_seq", *last}, {"backlog", *last - *acked}});
+    }
+  }
   last_seq_ = *last;
   acked_through_ = *acked;
-  log::info("journal", "opened", {{"epoch", epoch_}, {"last_seq", *last}, {"acked_through", *acked},
-                                  {"backlog", *last - *acked}});
+  log::info("journal", "opened", {{"epoch", epoch_}, {"site", site_}, {"last_seq", *last},
+                                  {"acked_through", *acked}, {"backlog", *last - *acked}});
   return Status::Ok();
+}
+
+Status Journal::check_format(int* version) {
+  Result<std::unique_ptr<ReadTxn>> txn = store_.read();
+  if (!txn.ok()) return txn.status();
+  std::string format;
+  Status s = (*txn)->get(meta_, kFormatKey, &format);
+  if (s.code() == Code::kNotFound) return Status::Ok();
+  if (!s.ok()) return s;
+  int v = 0;
+  const char* end = format.data() + format.size();
+  auto [p, ec] = std::from_chars(format.data(), end, v);
+  if (ec != std::errc() || p != end || v < 1) {
+    return Status::FailedPrecondition("the journal's format '" + format + "' is not one this agent knows; "
+                                      "refusing to start and leaving the journal untouched");
+  }
+  if (v > kFormatVersion) {
+    return Status::FailedPrecondition(
+        "the journal was written by a newer agent: it is of format " + format + ", this agent supports formats 1 to " +
+        std::to_string(kFormatVersion) + ". Refusing to start and leaving the journal untouched; "
+        "install the newer agent again (every event in the journal is still there)");
+  }
+  *version = v;
+  return Status::Ok();
+}
+
+Status Journal::check_site() {
+  Result<std::unique_ptr<ReadTxn>> txn = store_.read();
+  if (!txn.ok()) return txn.status();
+  Status s = (*txn)->get(meta_, kSiteKey, &site_);
+  if (!s.ok() && s.code() != Code::kNotFound) return s;
+  const std::string& want = options_.site_id;
+  if (want.empty()) return Status::Ok();
+  auto refuse = [&](const std::string& whose, const std::string& found) {
+    return Status::FailedPrecondition(
+        "the journal" + whose + " site " + found + ", but site.id is " + want +
+        ". Refusing to start, so that its events are not sent as another site's; set site.id = " + found +
+        " if this is that site, or move the journal aside to start a new one");
+  };
+  if (!site_.empty()) return site_ == want ? Status::Ok() : refuse(" records", site_);
+  // A journal without a recorded site (format 1) is vouched for by its events:
+  // the oldest one still there names the site it was accepted for.
+  std::string found;
+  SB_RETURN_IF_ERROR((*txn)->scan(events_, "", [&](std::string_view, std::string_view bytes) {
+    v1::Event e;
+    if (e.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) found = e.site_id();
+    return false;
+  }));
+  return found.empty() || found == want ? Status::Ok() : refuse("'s events name", found);
 }
 
 Result<std::vector<AppendResult>> Journal::append(std::vector<v1::Event>& events) {

@@ -43,6 +43,9 @@ struct JournalOptions {
   // freeing acknowledged events (which needs pages too, LMDB being
   // copy-on-write) always has room and a full journal can never wedge.
   uint64_t max_bytes = 0;
+  // The site this agent serves (site.id). A new journal records it; a journal
+  // that records another site is refused. "" (tests, tools): none recorded or checked.
+  std::string site_id{};
 };
 
 struct AppendResult {
@@ -83,11 +86,16 @@ struct JournalStats {
 
 class Journal {
  public:
-  static constexpr int kFormatVersion = 1;
+  // Format 1: events, ids, freed and meta (format, epoch, last_seq, acked_through).
+  // Format 2: the meta record also names the journal's site ("site").
+  static constexpr int kFormatVersion = 2;
   static constexpr size_t kMaxEventIdBytes = 256;  // an id longer than this is refused (InvalidArgument)
 
-  // Opens (or initialises) the journal's tables in `store`. A journal written by a
-  // newer format is refused with FailedPrecondition and left untouched.
+  // Opens (or initialises) the journal's tables in `store`. An older format is
+  // migrated in one write transaction (all or nothing). Refused with
+  // FailedPrecondition, and left untouched, not even read past its meta record:
+  // a journal of a newer format (written by a newer agent), and one that
+  // records, or whose events name, another site than options.site_id.
   static Result<std::unique_ptr<Journal>> open(KvStore& store, GroupCommitter& committer, const Clock& clock,
                                                JournalOptions options);
 
@@ -125,6 +133,7 @@ class Journal {
   uint64_t last_seq() const { return last_seq_.load(); }
   uint64_t acked_through() const { return acked_through_.load(); }
   const std::string& epoch() const { return epoch_; }
+  const std::string& site() const { return site_; }  // as recorded; "" when none is
   // Called after every successful append (e.g. to wake the forwarder).
   void on_appended(std::function<void()> fn) { on_appended_ = std::move(fn); }
 
@@ -132,6 +141,8 @@ class Journal {
   Journal(KvStore& store, GroupCommitter& committer, const Clock& clock, JournalOptions options)
       : store_(store), committer_(committer), clock_(clock), options_(options), disk_(store, clock, options.max_bytes) {}
   Status init();
+  Status check_format(int* version);
+  Status check_site();
   Result<uint64_t> prune_chunk(size_t max);
 
   KvStore& store_;
@@ -140,6 +151,7 @@ class Journal {
   JournalOptions options_;
   TableId events_{}, ids_{}, freed_{}, meta_{};
   std::string epoch_;
+  std::string site_;
   std::atomic<uint64_t> last_seq_{0};
   std::atomic<uint64_t> acked_through_{0};
   std::function<void()> on_appended_;

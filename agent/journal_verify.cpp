@@ -125,6 +125,18 @@ class Verifier {
         return false;
       }
     }
+    // Format 2 records the journal's site: the events must name it, and a
+    // configured site.id that differs is what the agent refuses to start with.
+    std::string recorded;
+    s = t.get(meta_, "site", &recorded);
+    if (!s.ok() && s.code() != Code::kNotFound) {
+      read_failed("meta", s);
+    } else if (!recorded.empty() && expected_site_.empty()) {
+      expected_site_ = recorded;
+    } else if (!recorded.empty() && recorded != expected_site_) {
+      error("meta", "the journal records site " + recorded + ", but site.id is " + expected_site_ +
+                        ": the agent refuses to start with this journal");
+    }
     s = t.get(meta_, "epoch", &r_.epoch);
     if (s.code() == Code::kNotFound || (s.ok() && r_.epoch.empty())) error("meta", "the meta record has no epoch");
     else if (!s.ok()) read_failed("meta", s);

@@ -10,8 +10,8 @@
 //
 // What it checks, each problem a finding in plain words:
 //   meta    the format is one this binary knows (a newer one: nothing else is
-//           read); format, epoch, last_seq and acked_through are present and
-//           acked_through <= last_seq
+//           read); format, epoch, last_seq and acked_through are present,
+//           acked_through <= last_seq, and the recorded site (format 2) is site.id
 //   events  every seq from acked_through+1 to last_seq is there, and nothing
 //           at or below acked_through or above last_seq; each event parses,
 //           has an event_id, its own seq, a body, and the journal's site
@@ -46,7 +46,7 @@ struct JournalVerifyReport {
   bool newer_format = false;
   std::string format_text;     // as stored, "1"
   std::string epoch;
-  std::string site;            // the site the events name
+  std::string site;            // the journal's site: recorded (format 2), else site.id or the first event's
   uint64_t last_seq = 0;
   uint64_t acked_through = 0;
   uint64_t unacked = 0;        // last_seq - acked_through: what the events table should hold
@@ -66,7 +66,7 @@ struct JournalVerifyReport {
 };
 
 struct JournalVerifyOptions {
-  std::string site_id;        // the site events must name; "" = the first event's
+  std::string site_id;        // the site events must name; "" = the recorded one, else the first event's
   size_t max_findings = 50;   // kept in detail; the rest are only counted
   // Called with one line (no newline) at most every progress_every while the
   // check runs; null = silent.

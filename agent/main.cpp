@@ -20,6 +20,7 @@
 #include "platform/core/log.h"
 #include "platform/core/periodic.h"
 #include "platform/core/program.h"
+#include "platform/core/service_notify.h"
 #include "platform/core/text.h"
 #include "platform/http/admin_cli.h"
 #include "platform/mqtt/mqtt_settings.h"
@@ -155,6 +156,7 @@ int run(const Config& cfg) {
   jo.max_events = static_cast<uint64_t>(cfg.integer("journal.max_events"));
   jo.dedup_retention = cfg.duration("journal.dedup_retention");
   jo.max_bytes = allowance;
+  jo.site_id = site;  // recorded in the journal; a journal of another site is refused
   Result<std::unique_ptr<Journal>> journal = Journal::open(**store, committer, clock, jo);
   if (!journal.ok()) return fail("cannot open the journal", journal.status());
 
@@ -287,8 +289,11 @@ int run(const Config& cfg) {
   log::info("agent", "started", {{"site", site}, {"version", version}, {"intake", url + "/v1/events"},
                                  {"status", url + "/api/status"}, {"broker", mo.server_uri},
                                  {"journal", store_options.path}});
+  // The journal is open and the intake serves: a Type=notify unit counts as started now.
+  (void)notify_service("READY=1\nSTATUS=serving on " + url);
   int sig = wait_for_shutdown_signal();
   log::info("agent", "stopping", {{"signal", sig}});
+  (void)notify_service("STOPPING=1");
   (*server)->stop();  // no new intake; requests in progress finish (their events are durable)
   if (clarus.downlink) clarus.downlink->request_stop();  // both stop at once; each may be waiting on Clarus
   if (clarus.sweeper) clarus.sweeper->stop();

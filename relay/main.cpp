@@ -8,6 +8,7 @@
 #include "platform/core/log.h"
 #include "platform/core/periodic.h"
 #include "platform/core/program.h"
+#include "platform/core/service_notify.h"
 #include "platform/mqtt/mqtt_settings.h"
 #include "platform/http/admin_auth.h"
 #include "platform/http/admin_cli.h"
@@ -281,6 +282,8 @@ int run(const Config& cfg) {
   log::info("relay", "started", {{"relay", relay_id}, {"version", STOCKBRIDGE_VERSION}, {"status", url + "/api/status"},
                                  {"broker", mo.server_uri}, {"erp", no.base_url},
                                  {"erp_auth", no.auth ? no.auth->scheme() : std::string("none")}, {"ledger", lo.path}});
+  // The ledger is open and the status API serves: a Type=notify unit counts as started now.
+  (void)notify_service("READY=1\nSTATUS=serving on " + url);
   // Forget posted event ids and queued command ids past their retention now
   // and then (cheap; bounds the ledger and the outbox).
   const Millis id_retention = cfg.duration("downlink.id_retention");
@@ -322,6 +325,7 @@ int run(const Config& cfg) {
   Periodic alert_passes(cfg.duration("alerts.batch_window"), [&] { (void)(*alerts)->pass(); });
   int sig = wait_for_shutdown_signal();
   log::info("relay", "stopping", {{"signal", sig}});
+  (void)notify_service("STOPPING=1");
   reconcile_timer.stop();
   alert_passes.stop();
   monitor_sweeps.stop();

@@ -134,7 +134,7 @@ TEST(JournalVerify, AHealthyJournalIsCleanWithTheRightCounts) {
   CHECK_TEXT(r.ok(), findings_of(r).c_str());
   UNSIGNED_LONGS_EQUAL(0, r.errors);
   UNSIGNED_LONGS_EQUAL(0, r.warnings);
-  STRCMP_EQUAL("1", r.format_text.c_str());
+  STRCMP_EQUAL("2", r.format_text.c_str());
   STRCMP_EQUAL(journal->epoch().c_str(), r.epoch.c_str());
   STRCMP_EQUAL("site-1", r.site.c_str());
   UNSIGNED_LONGS_EQUAL(10, r.last_seq);
@@ -270,13 +270,27 @@ TEST(JournalVerify, TheCommandExitsOneOnErrorsAndNamesAnotherSite) {
   CHECK_TEXT(has(out, "seq 5 (a4) is of site site-1, the journal's is site-9"), out.c_str());
 }
 
+TEST(JournalVerify, TheRecordedSiteIsTheJournalsAndAnotherSiteIdIsAnError) {
+  fill();
+  put("meta", "site", "site-1");  // as the agent records it (format 2)
+  JournalVerifyReport r = verify();
+  CHECK_TEXT(r.ok(), findings_of(r).c_str());
+  STRCMP_EQUAL("site-1", r.site.c_str());
+  JournalVerifyOptions other;
+  other.site_id = "site-9";
+  r = verify(other);
+  CHECK_FALSE(r.ok());
+  const std::string f = findings_of(r);
+  CHECK_TEXT(has(f, "error meta: the journal records site site-1, but site.id is site-9"), f.c_str());
+}
+
 TEST(JournalVerify, ANewerFormatExitsFourAndIsLeftUntouched) {
   fill();
-  put("meta", "format", "2");
+  put("meta", "format", "3");
   close();
   std::string out, err;
   LONGS_EQUAL(4, run({"--set", "journal.path=" + path()}, &out, &err));
-  CHECK_TEXT(has(out, "written by a newer agent (format 2; this agent reads up to format 1): not checked"), out.c_str());
+  CHECK_TEXT(has(out, "written by a newer agent (format 3; this agent reads up to format 2): not checked"), out.c_str());
   LONGS_EQUAL(4, run({"--set", "journal.path=" + path(), "--json"}, &out));
   CHECK_TEXT(has(out, "\"newer_format\":true"), out.c_str());
 }
