@@ -44,8 +44,12 @@ journal=$R/var/lib/stockbridge/agent/journal
 agent=$R/usr/bin/stockbridge-agent
 url=
 
+pid=
+# An agent left running would hold the test's output open and hang it: stop it on any exit.
+trap '[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null; true' EXIT
 start_agent() {  # starts the installed agent in the background; sets url and pid
-  "$agent" --config "$conf" 2>"$scratch/agent.log" </dev/null &
+  : >"$scratch/agent.log"  # exists before the agent runs: the loop below reads it at once
+  "$agent" --config "$conf" >"$scratch/agent.out" 2>"$scratch/agent.log" </dev/null &
   pid=$!
   for _ in $(seq 1 100); do
     url=$(sed -n 's#.*"intake":"\(http://[^/]*\)/v1/events".*#\1#p' "$scratch/agent.log" | head -n1)
@@ -60,6 +64,7 @@ stop_agent() {
   for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -0 "$pid" 2>/dev/null && { kill -KILL "$pid"; fail "the agent did not stop within 30 s of SIGTERM"; }
   wait "$pid" || fail "the agent did not stop cleanly (exit $?)"
+  pid=
 }
 backlog() { curl -fsS --max-time 10 "$url/api/status" | grep -o '"backlog":"\?[0-9]*' | head -n1 | grep -o '[0-9]*$'; }
 verify_json() { "$agent" journal verify --config "$conf" --json; }
