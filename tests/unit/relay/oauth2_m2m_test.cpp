@@ -178,7 +178,8 @@ TEST(OAuth2Assertion, AnEncryptedKeyIsRefusedNotPromptedFor) {
   BIO* out = BIO_new(BIO_s_mem());
   CHECK(PEM_write_bio_PKCS8PrivateKey(out, key, EVP_aes_256_cbc(), const_cast<char*>("secret"), 6, nullptr, nullptr));
   char* data = nullptr;
-  const std::string encrypted(data, static_cast<size_t>(BIO_get_mem_data(out, &data)));
+  const long size = BIO_get_mem_data(out, &data);  // first: the order of a call's arguments is unspecified
+  const std::string encrypted(data, static_cast<size_t>(size));
   BIO_free(in);
   BIO_free(out);
   EVP_PKEY_free(key);
