@@ -158,7 +158,12 @@ int run(const Config& cfg) {
   jo.max_bytes = allowance;
   jo.site_id = site;  // recorded in the journal; a journal of another site is refused
   Result<std::unique_ptr<Journal>> journal = Journal::open(**store, committer, clock, jo);
-  if (!journal.ok()) return fail("cannot open the journal", journal.status());
+  if (!journal.ok()) {
+    // A journal of a newer format or of another site is refused for good: exit 3,
+    // which the systemd unit does not restart (RestartPreventExitStatus).
+    const int rc = fail("cannot open the journal", journal.status());
+    return journal.status().code() == Code::kFailedPrecondition ? 3 : rc;
+  }
 
   // Checks at the site: master data from the ERP, exceptions people act on, the journal's gate.
   Result<std::unique_ptr<MasterData>> master = MasterData::open(**store, committer);

@@ -145,7 +145,7 @@ timeout 30 "$agent" --config "$conf" >"$scratch/refused.out" 2>"$scratch/refused
 code=$?
 set -e
 cat "$scratch/refused.err"
-[ "$code" -ne 0 ] || fail "the agent started on a journal of a newer format"
+[ "$code" = 3 ] || fail "the agent on a journal of a newer format exits $code, not 3 (refused for good: not restarted)"
 grep -q "it is of format 3, this agent supports formats 1 to 2" "$scratch/refused.err" \
   || fail "the refusal does not name the versions"
 grep -q "leaving the journal untouched" "$scratch/refused.err" || fail "the refusal does not say the journal is untouched"
