@@ -178,14 +178,7 @@ HttpResponse status_page(AgentContext& ctx, WebSessions& sessions, const html::C
        escape(duration_text((now - ctx.started_at_ms) / 1000)) + " · page as of " + escape(html::time_text(now, now)) +
        ", refreshed every " + std::to_string(kRefreshSeconds) + " s · <a href=\"/api/status\">JSON</a> · "
        "<a href=\"/metrics\">metrics</a></footer>";
-  html::PageOptions po;
-  po.title = "Status";
-  po.refresh_s = kRefreshSeconds;
-  po.here = "/";
-  if (std::optional<WebSession> s = sessions.current(req)) {
-    po.user = s->user;
-    po.csrf = s->csrf;
-  }
+  const html::PageOptions po = sessions.page_options(req, "Status", kRefreshSeconds);
   return html::respond(200, html::page(chrome, po, b));
 }
 

@@ -131,18 +131,6 @@ std::string reports_section(RelayContext& ctx, const std::string& site, int64_t 
          " for the month's close; the JSON is at <a href=\"/api/reports\">/api/reports</a>.</p>";
 }
 
-html::PageOptions page_options(WebSessions& sessions, const HttpRequest& req, const std::string& title, int refresh) {
-  html::PageOptions po;
-  po.title = title;
-  po.refresh_s = refresh;
-  po.here = req.path;
-  if (std::optional<WebSession> s = sessions.current(req)) {
-    po.user = s->user;
-    po.csrf = s->csrf;
-  }
-  return po;
-}
-
 std::string footer(RelayContext& ctx, int64_t now) {
   return "<footer id=\"about\">Stockbridge relay " + escape(ctx.relay_id) + " " + escape(ctx.version) + " · up " +
          escape(duration_text((now - ctx.started_at_ms) / 1000)) + " · page as of " + escape(html::time_text(now, now)) +
@@ -190,7 +178,7 @@ HttpResponse fleet_page(RelayContext& ctx, WebSessions& sessions, const html::Ch
   b += "</table></div>";
   b += reports_section(ctx, "", now);
   b += footer(ctx, now);
-  return html::respond(200, html::page(chrome, page_options(sessions, req, "Fleet", kRefreshSeconds), b));
+  return html::respond(200, html::page(chrome, sessions.page_options(req, "Fleet", kRefreshSeconds), b));
 }
 
 HttpResponse site_page(RelayContext& ctx, WebSessions& sessions, const html::Chrome& chrome, const HttpRequest& req) {
@@ -198,7 +186,7 @@ HttpResponse site_page(RelayContext& ctx, WebSessions& sessions, const html::Chr
   const int64_t now = ctx.clock->wall_ms();
   std::vector<SiteRow> rows = site_rows(ctx);
   auto it = std::find_if(rows.begin(), rows.end(), [&](const SiteRow& r) { return r.site == site; });
-  html::PageOptions po = page_options(sessions, req, "Site " + site, kRefreshSeconds);
+  html::PageOptions po = sessions.page_options(req, "Site " + site, kRefreshSeconds);
   if (it == rows.end()) {
     return html::respond(404, html::page(chrome, po, "<h1>Site " + escape(site) +
                                                          "</h1><div class=\"notice bad\">This relay has never heard of site " +

@@ -41,15 +41,7 @@ struct Pages {
   ExceptionPagesContext ctx;
 
   html::PageOptions options(const HttpRequest& req, const std::string& title, int refresh) {
-    html::PageOptions po;
-    po.title = title;
-    po.refresh_s = refresh;
-    po.here = req.path + (req.query.empty() ? "" : "?" + req.query);
-    if (std::optional<WebSession> s = ctx.sessions->current(req)) {
-      po.user = s->user;
-      po.csrf = s->csrf;
-    }
-    return po;
+    return ctx.sessions->page_options(req, title, refresh);
   }
 
   HttpResponse list(const HttpRequest& req) {

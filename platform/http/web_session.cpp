@@ -94,6 +94,18 @@ WebSessions::FormCheck WebSessions::check_form(const HttpRequest& req, const std
   return c;
 }
 
+html::PageOptions WebSessions::page_options(const HttpRequest& req, const std::string& title, int refresh_s) {
+  html::PageOptions po;
+  po.title = title;
+  po.refresh_s = refresh_s;
+  po.here = req.path + (req.query.empty() ? "" : "?" + req.query);
+  if (std::optional<WebSession> s = current(req)) {
+    po.user = s->user;
+    po.csrf = s->csrf;
+  }
+  return po;
+}
+
 size_t WebSessions::size() {
   std::lock_guard<std::mutex> lock(mu_);
   return live_.size();

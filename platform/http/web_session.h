@@ -56,6 +56,10 @@ class WebSessions {
   };
   FormCheck check_form(const HttpRequest& req, const std::map<std::string, std::string>& form);
 
+  // A page's options for this request: its title and refresh, where sign-in
+  // comes back to (the path and query), and the signed-in person and their form token.
+  html::PageOptions page_options(const HttpRequest& req, const std::string& title, int refresh_s);
+
   // GET /login, POST /login, POST /logout; the sign-in page uses `chrome`.
   void add_routes(Router& router, html::Chrome chrome);
 
