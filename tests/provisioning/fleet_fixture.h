@@ -197,16 +197,23 @@ class Fleet {
     return r->body;
   }
 
-  // site -> online, as the relay's /api/status says.
-  std::map<std::string, bool> relay_sites() {
-    std::map<std::string, bool> out;
+  // The relay's /api/status "sites", each by its site id (none when it does not answer).
+  std::map<std::string, Json> relay_site_list() {
+    std::map<std::string, Json> out;
     Result<std::string> body = get(relay_url() + "/api/status");
     if (!body.ok()) return out;
     Result<Json> j = Json::parse(*body);
     if (!j.ok() || !j->find("sites")) return out;
-    for (const Json& s : j->find("sites")->items()) {
+    for (const Json& s : j->find("sites")->items()) out[s.get_string("site_id")] = s;
+    return out;
+  }
+
+  // site -> online, as the relay's /api/status says.
+  std::map<std::string, bool> relay_sites() {
+    std::map<std::string, bool> out;
+    for (const auto& [site, s] : relay_site_list()) {
       const Json* online = s.find("online");
-      out[s.get_string("site_id")] = online && online->is_bool() && online->as_bool();
+      out[site] = online && online->is_bool() && online->as_bool();
     }
     return out;
   }
@@ -214,13 +221,9 @@ class Fleet {
   // site -> when the relay last heard its state (the agents send it every second).
   std::map<std::string, std::string> relay_state_at() {
     std::map<std::string, std::string> out;
-    Result<std::string> body = get(relay_url() + "/api/status");
-    if (!body.ok()) return out;
-    Result<Json> j = Json::parse(*body);
-    if (!j.ok() || !j->find("sites")) return out;
-    for (const Json& s : j->find("sites")->items()) {
+    for (const auto& [site, s] : relay_site_list()) {
       const Json* at = s.find("state_at");
-      out[s.get_string("site_id")] = at ? at->dump() : "";
+      out[site] = at ? at->dump() : "";
     }
     return out;
   }
