@@ -23,9 +23,11 @@ gw_sh() {
   if [ "$TRANSPORT" = local ]; then
     bash -c "$script" gateway "$@"
   else
-    # The script travels base64-encoded, so that no shell on the way reads it.
-    local quoted="" a encoded
-    for a in "$@"; do quoted+=" $(printf '%q' "$a")"; done
+    # The script travels base64-encoded, so that no shell on the way reads it;
+    # each argument in single quotes, which every POSIX login shell (dash too)
+    # reads back as it was, newlines included.
+    local quoted="" a encoded q="'\\''"
+    for a in "$@"; do quoted+=" '${a//\'/$q}'"; done
     encoded="$(printf '%s' "$script" | base64 -w0)"
     ssh -o BatchMode=yes -o ConnectTimeout=15 "${SSH_OPTS[@]}" "$GW_HOST" \
       "$SUDO bash -c \"\$(echo $encoded | base64 -d)\" gateway$quoted"
