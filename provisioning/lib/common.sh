@@ -29,13 +29,20 @@ require_id() {
   valid_id "$value" || die "$what '$value' is not valid: use letters, digits, '.', '_' and '-' (at most 64, starting with a letter or digit)"
 }
 
+# usage_die MESSAGE: a mistake in the command line; exits $USAGE_EXIT (1 unless
+# the program sets it, e.g. fleet-update's 2).
+usage_die() {
+  printf '%s: error: %s\n' "$PROG" "$*" >&2
+  exit "${USAGE_EXIT:-1}"
+}
+
 # require_value OPTION "$@": the option's argument, or a plain error.
 require_value() {
-  if [ $# -lt 2 ] || [ -z "$2" ]; then die "$1 needs a value (see --help)"; fi
+  if [ $# -lt 2 ] || [ -z "$2" ]; then usage_die "$1 needs a value (see --help)"; fi
 }
 
 require_uint() {
-  if ! [[ "$2" =~ ^[0-9]+$ ]] || [ "$2" -eq 0 ]; then die "$1 must be a positive whole number, not '$2'"; fi
+  if ! [[ "$2" =~ ^[0-9]+$ ]] || [ "$2" -eq 0 ]; then usage_die "$1 must be a positive whole number, not '$2'"; fi
 }
 
 # abs_path PATH: PATH made absolute (it need not exist yet).

@@ -72,6 +72,7 @@ gw_local_restart() {
   fi
   nohup "$program" --config "$config" >>"$log" 2>&1 </dev/null &
   pid=$!
+  disown "$pid"  # not this shell's job: its end is not reported here
   echo "$pid" >"$pid_file"
   sleep 0.3
   if ! kill -0 "$pid" 2>/dev/null; then
@@ -104,3 +105,75 @@ gw_agent_log_tail() {
 GW_RELEASE_PUB=/etc/stockbridge/release.pub
 # shellcheck disable=SC2034
 GW_UPDATE_DIR=/var/lib/stockbridge-update
+
+# --- packages on the gateway ---------------------------------------------------------
+# The gateway keeps verified packages in $GW_UPDATE_DIR/packages (root only)
+# and takes what is sent in $GW_UPDATE_DIR/incoming (root only, a name per
+# sending). Every step below runs there under the gateway's update lock
+# ($GW_UPDATE_DIR/lock), so that two rollouts cannot interleave on a gateway.
+
+# gw_send FILE SIG NAME: FILE and its signature SIG sent to the gateway's
+# incoming directory under a name of their own; prints that path (as the
+# gateway sees it, the signature beside it with .sig).
+gw_send() {
+  local dir sent
+  dir="$(gp "$GW_UPDATE_DIR")"
+  sent="$GW_UPDATE_DIR/incoming/$3.$(date +%s).$$.$RANDOM"
+  gw_sh 'umask 077; mkdir -p -m 0700 "$1/incoming" "$1/packages"' "$dir" &&
+    gw_put "$1" "$sent" 0600 && gw_put "$2" "$sent.sig" 0600 && gp "$sent"
+}
+
+# What gw_package runs on the gateway. Exit: 0 done, 1 failed before dpkg
+# ran, 4 refused (a signature that does not match, another package), 5 dpkg
+# or apt-get failed (the installed package may have changed).
+# shellcheck disable=SC2034
+GW_PACKAGE_SCRIPT='
+  set -u
+  action="$1" dir="$2" name="$3" pub="$4" mode="$5" expect="$6" sent="$7"
+  umask 077
+  mkdir -p -m 0700 "$dir/packages" "$dir/incoming" || exit 1
+  exec 9>>"$dir/lock"
+  flock -w 600 9 || { echo "another update has held $dir/lock on the gateway for 10 minutes"; exit 1; }
+  # verify FILE: FILE.sig is the release key'"'"'s signature of it, and it is stockbridge-agent $expect.
+  verify() {
+    [ -s "$pub" ] || { echo "the gateway has no release key $pub"; return 1; }
+    out=$(openssl dgst -sha256 -verify "$pub" -signature "$1.sig" "$1" 2>&1) ||
+      { echo "the signature does not match the release key $pub ($out)"; return 1; }
+    [ "$(dpkg-deb -f "$1" Package 2>/dev/null)" = stockbridge-agent ] && [ "$(dpkg-deb -f "$1" Version)" = "$expect" ] ||
+      { echo "the signed package is not stockbridge-agent $expect"; return 1; }
+  }
+  case "$action" in
+    keep|install)
+      # What was sent is first moved where only this step sees it; that same file is verified and installed.
+      work=$(mktemp -d "$dir/incoming/verify.XXXXXX") || exit 1
+      if ! mv -f "$sent" "$work/$name" || ! mv -f "$sent.sig" "$work/$name.sig"; then
+        rm -rf "$work" "$sent" "$sent.sig"; echo "what was sent is not there"; exit 1
+      fi
+      if ! why=$(verify "$work/$name"); then rm -rf "$work"; echo "REFUSED: $why"; exit 4; fi
+      mv -f "$work/$name" "$dir/packages/$name" && mv -f "$work/$name.sig" "$dir/packages/$name.sig" && rmdir "$work" || exit 1
+      echo "signature verified with $pub"
+      [ "$action" = install ] || exit 0 ;;
+    reinstall)
+      [ -s "$dir/packages/$name" ] || { echo "no kept copy $dir/packages/$name"; exit 1; }
+      if ! why=$(verify "$dir/packages/$name"); then echo "REFUSED: the kept copy: $why"; exit 4; fi ;;
+    *) echo "unknown action $action"; exit 1 ;;
+  esac
+  cd "$dir/packages" || exit 1
+  case "$mode" in
+    apt) DEBIAN_FRONTEND=noninteractive apt-get install -y -q --allow-downgrades -o DPkg::Lock::Timeout=120 \
+           -o Dpkg::Options::=--force-confold "./$name" 2>&1 || exit 5 ;;
+    root=*) dpkg --root="${mode#root=}" --log=/dev/null --force-not-root --force-script-chrootless \
+              --force-depends --force-confold --force-downgrade -i "./$name" </dev/null 2>&1 || exit 5 ;;
+  esac
+  echo "installed $expect"'
+
+# gw_package ACTION NAME VERSION [SENT]: on the gateway, under its update lock:
+#   keep       verify SENT (from gw_send) and keep it as packages/NAME
+#   install    the same, then install it (settings kept)
+#   reinstall  verify the kept packages/NAME again and install it (a rollback)
+# VERSION is the version the package must be. The exit status is the script's above.
+gw_package() {
+  local mode=apt
+  if [ "$TRANSPORT" = local ]; then mode="root=$ROOT"; fi
+  gw_sh "$GW_PACKAGE_SCRIPT" "$1" "$(gp "$GW_UPDATE_DIR")" "$2" "$(gp "$GW_RELEASE_PUB")" "$mode" "$3" "${4:-}"
+}

@@ -248,7 +248,7 @@ TEST(FleetUpdate, CanaryThenBatchTheThirdRolledBackThenResumed) {
   // Gateways that keep no copy of the package they run cannot be rolled back: blocked.
   r = t.update({"--package", t.next, "--dry-run", "--batch-size", "2"});
   CHECK_EQUAL_TEXT(1, r.code, r.output.c_str());
-  CHECK_TRUE_TEXT(contains(r.output, "BLOCKED: no copy of its package " + kCurrent + " to roll back to"), r.output.c_str());
+  CHECK_TRUE_TEXT(contains(r.output, "BLOCKED: no verified copy of its package " + kCurrent + " to roll back to"), r.output.c_str());
 
   // The dry run checks every gateway, prints the plan and changes nothing.
   r = t.update({"--package", t.next, "--previous-package", t.current, "--dry-run", "--batch-size", "2", "--state", state});
@@ -332,7 +332,9 @@ TEST(FleetUpdate, CanaryThenBatchTheThirdRolledBackThenResumed) {
 }
 
 // The new version crashes (kill -9) on the canary during its gate: it is rolled
-// back, its journal intact, and the rollout stops before anything else.
+// back, its journal intact, and the rollout stops before anything else. Then
+// fleet-update itself is killed during the canary's gate, and the resumed run
+// gates that canary again before going on.
 TEST(FleetUpdate, ACanaryKilledDuringItsGateIsRolledBackWithItsJournal) {
   Rollout t;
   Gateway& g = t.add_gateway("site-k");
@@ -367,5 +369,38 @@ TEST(FleetUpdate, ACanaryKilledDuringItsGateIsRolledBackWithItsJournal) {
   CHECK_EQUAL(0, t.figure(g, "journal", "backlog"));
   CHECK_EQUAL(201, t.post_events(g, "WH1", 13, 1));
   CHECK_TRUE(testing::wait_until([&] { return t.figure(g, "journal", "backlog") == 0; }, Millis(30'000)));
+  CHECK_EQUAL(last_seq + 1, t.figure(g, "journal", "last_seq"));
+
+  // Resumed, and fleet-update itself is killed (kill -9) while the canary's gate runs.
+  const std::string state = t.f.dir.file("crash.state");
+  testing::Process run;
+  {
+    std::vector<std::string> argv = {kScripts + "fleet-update", "--inventory", t.inventory, "--transport", "local",
+                                     "--package", t.next, "--previous-package", t.current, "--gate-timeout", "60",
+                                     "--gate-window", "60", "--state", state, "--resume"};
+    Status s = run.spawn(argv, {}, t.f.dir.file("killed-run.log"));
+    CHECK_TRUE_TEXT(s.ok(), s.to_string().c_str());
+    const pid_t pid = run.pid();
+    OnNewVersion kill_it(g, [&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+      return ::kill(pid, SIGKILL) == 0;
+    });
+    // It ends by the kill (or, if the kill never came, after its 60 s window).
+    run.wait_exit(Millis(150'000));
+    CHECK_TRUE_TEXT(kill_it.done(), read_file(t.f.dir.file("killed-run.log")).c_str());
+  }
+  CHECK_TRUE_TEXT(contains(state_line(state, "site-k"), "\tinstalling\t" + kCurrent + "\t"), read_file(state).c_str());
+  CHECK_EQUAL(kNext, t.installed_version(g));
+  // Resumed again: the canary left half-way is gated again (not taken as done), then the rest.
+  r = t.update({"--package", t.next, "--previous-package", t.current, "--gate-window", "2", "--state", state, "--resume"});
+  CHECK_EQUAL_TEXT(0, r.code, r.output.c_str());
+  CHECK_TRUE_TEXT(contains(r.output, checked("site-k", "left half-way by the last run (installing, " + kNext + " installed)")),
+                  r.output.c_str());
+  CHECK_TRUE_TEXT(contains(r.output, said("site-k", "gate passed")), r.output.c_str());
+  CHECK_TRUE_TEXT(contains(r.output, said("site-o", "gate passed")), r.output.c_str());
+  for (Gateway* x : {&g, &other}) {
+    CHECK_EQUAL_TEXT(kNext, t.reported_version(*x), x->site.c_str());
+    CHECK_TRUE_TEXT(contains(state_line(state, x->site), "\tupdated\t" + kCurrent + "\t" + kNext), read_file(state).c_str());
+  }
   CHECK_EQUAL(last_seq + 1, t.figure(g, "journal", "last_seq"));
 }
