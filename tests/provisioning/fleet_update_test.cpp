@@ -404,3 +404,41 @@ TEST(FleetUpdate, ACanaryKilledDuringItsGateIsRolledBackWithItsJournal) {
   }
   CHECK_EQUAL(last_seq + 1, t.figure(g, "journal", "last_seq"));
 }
+
+// A rollback that cannot complete: the canary's new agent dies during its gate
+// and the copy of the old package kept on the gateway has been damaged, so the
+// gateway refuses to install it. fleet-update says a person is needed (exit 3).
+// Resumed with the old package given again, the gateway is put right.
+TEST(FleetUpdate, ARollbackThatCannotCompleteNeedsAPerson) {
+  Rollout t;
+  Gateway& g = t.add_gateway("site-r");
+  {
+    std::ofstream inv(t.inventory);
+    inv << "site-r " << g.root << " canary port=" << g.port << "\n";
+  }
+  const std::string state = t.f.dir.file("broken.state");
+  const std::string kept = g.root + "/var/lib/stockbridge-update/packages/" + fs::path(t.current).filename().string();
+  OnNewVersion breaker(g, [&] {
+    std::ofstream(kept, std::ios::app) << "damaged";
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    return g.pid() > 0 && ::kill(g.pid(), SIGKILL) == 0;
+  });
+  Run r = t.update({"--package", t.next, "--previous-package", t.current, "--gate-window", "5", "--state", state});
+  CHECK_TRUE_TEXT(breaker.done(), r.output.c_str());
+  CHECK_EQUAL_TEXT(3, r.code, r.output.c_str());
+  CHECK_TRUE_TEXT(contains(r.output, said("site-r", "GATE FAILED: the agent is not running")), r.output.c_str());
+  CHECK_TRUE_TEXT(contains(r.output, "ROLLBACK FAILED on site-r: it needs a person now"), r.output.c_str());
+  CHECK_TRUE_TEXT(contains(r.output, "REFUSED: the kept copy: the signature does not match"), r.output.c_str());
+  CHECK_TRUE_TEXT(contains(state_line(state, "site-r"), "\trollback-failed\t" + kCurrent + "\t"), read_file(state).c_str());
+  // The damaged copy was not installed: the new version is still there, its agent down.
+  CHECK_EQUAL(kNext, t.installed_version(g));
+
+  // Resumed: the damaged copy no longer counts, the old package is sent again
+  // (verified), the new one installed again and gated.
+  r = t.update({"--package", t.next, "--previous-package", t.current, "--gate-window", "2", "--state", state, "--resume"});
+  CHECK_EQUAL_TEXT(0, r.code, r.output.c_str());
+  CHECK_TRUE_TEXT(contains(r.output, checked("site-r", "left half-way by the last run (rollback-failed")), r.output.c_str());
+  CHECK_TRUE_TEXT(contains(r.output, said("site-r", "no verified copy of " + kCurrent + " kept there")), r.output.c_str());
+  CHECK_EQUAL(kNext, t.reported_version(g));
+  CHECK_TRUE_TEXT(contains(state_line(state, "site-r"), "\tupdated\t" + kCurrent + "\t" + kNext), read_file(state).c_str());
+}
