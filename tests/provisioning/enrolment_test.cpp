@@ -202,6 +202,32 @@ TEST(Enrolment, FleetCaRefusesWhatWouldConfuseIdentities) {
   CHECK_TRUE(clash.code != 0);
   CHECK_TRUE_TEXT(contains(clash.output, "already the identity of a relay"), clash.output.c_str());
 
+  // A relay's own request (its key made on its host) is signed as a relay identity, and the
+  // same checks hold: its CN, and no site may hold that identity.
+  const std::string relay_key = f.dir.file("relay-2.key"), relay_csr = f.dir.file("relay-2.csr");
+  f.must(run_program({"openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", relay_key},
+                     f.dir.file("genpkey2.log")),
+         "openssl genpkey");
+  f.must(run_program({"openssl", "req", "-new", "-key", relay_key, "-subj", "/CN=relay-2", "-out", relay_csr},
+                     f.dir.file("req3.log")),
+         "openssl req");
+  Run relay_wrong = f.script("fleet-ca", {"sign", f.ca, relay_csr, "--relay", "relay-3"});
+  CHECK_TRUE(relay_wrong.code != 0);
+  CHECK_TRUE_TEXT(contains(relay_wrong.output, "CN=relay-2, not for relay relay-3"), relay_wrong.output.c_str());
+  Run relay_signed = f.script("fleet-ca", {"sign", f.ca, relay_csr, "--relay", "relay-2"});
+  CHECK_EQUAL_TEXT(0, relay_signed.code, relay_signed.output.c_str());
+  CHECK_TRUE_TEXT(contains(relay_signed.output, f.ca + "/relay/relay-2.crt"), relay_signed.output.c_str());
+  Run subject = run_program({"openssl", "x509", "-in", f.ca + "/relay/relay-2.crt", "-noout", "-subject", "-ext", "extendedKeyUsage"},
+                            f.dir.file("x509.log"));
+  CHECK_TRUE_TEXT(contains(subject.output, "OU = relay, CN = relay-2") && contains(subject.output, "TLS Web Client Authentication"),
+                  subject.output.c_str());
+  Run listed = f.script("fleet-ca", {"list", f.ca});
+  CHECK_TRUE_TEXT(contains(listed.output, "relay-2"), listed.output.c_str());
+  f.must(run_program({"openssl", "req", "-new", "-key", key, "-subj", "/CN=relay-2", "-out", csr}, f.dir.file("req4.log")), "openssl req");
+  Run site_clash = f.script("fleet-ca", {"sign", f.ca, csr, "--site", "relay-2"});
+  CHECK_TRUE(site_clash.code != 0);
+  CHECK_TRUE_TEXT(contains(site_clash.output, "already the identity of a relay"), site_clash.output.c_str());
+
   Run nothing = f.script("fleet-ca", {"revoke", f.ca, "--site", "site-z"});
   CHECK_TRUE(nothing.code != 0);
   CHECK_TRUE_TEXT(contains(nothing.output, "no certificate was ever issued"), nothing.output.c_str());
