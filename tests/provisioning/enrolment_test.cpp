@@ -110,6 +110,17 @@ TEST(Enrolment, ThreeGatewaysEachConfinedToItsOwnTreeAndOneRevoked) {
   Run listed = f.script("fleet-ca", {"list", f.ca});
   f.must(listed, "fleet-ca list");
   CHECK_TRUE_TEXT(contains(listed.output, "revoked"), listed.output.c_str());
+  // A reload (SIGHUP) makes the broker check new connections against the new CRL.
+  CHECK_EQUAL(0, ::kill(f.broker.pid(), SIGHUP));
+  bool reloaded = testing::wait_until([&] { return contains(read_file(f.dir.file("mosquitto.log")), "Reloading config"); },
+                                      Millis(5000));
+  CHECK_TRUE_TEXT(reloaded, f.broker.log_tail().c_str());
+  {
+    const Gateway& c = f.gateways[2];
+    CHECK_TRUE_TEXT(f.publish(f.tls(f.site_cert("site-c"), c.key()), "stockbridge/v1/site-c/up", "revoked") != 0,
+                    "after the reload, site-c's revoked certificate still makes a new connection");
+  }
+  // A restart drops the connection site-c's agent still holds.
   CHECK_TRUE(f.broker.restart().ok());
   CHECK_TRUE(testing::wait_until([&] { return testing::tcp_port_open(f.broker_port); }, Millis(10'000)));
   // a and b come back and keep reporting; site-c is never heard from again,
