@@ -14,51 +14,24 @@
 # /run/systemd/system and starts nothing): the unit's own run under systemd is
 # not exercised here (provisioning_units verifies it).
 #
-# It needs the network to reach the Debian mirror (about 30 MB). A pristine
-# root is kept beside SCRATCH_DIR and reused by later runs.
+# It needs root and the network to reach the Debian mirror (about 30 MB). A
+# pristine root (debian_root.sh) is kept beside SCRATCH_DIR and reused by later runs.
 #
-# usage: chroot_install_test.sh DEBS_DIR SCRATCH_DIR
+# usage: chroot_install_test.sh DEBS_DIR SCRATCH_DIR [BASE_DIR]
 # shellcheck disable=SC2015,SC2016
 set -euo pipefail
-debs=$(realpath -m "$1") scratch=$(realpath -m "$2")
+debs=$(realpath -m "$1") scratch=$(realpath -m "$2") base=$(realpath -m "${3:-$2.base}")
 fail() { echo "FAIL: $*" >&2; exit 1; }
 say() { echo "== $*"; }
-[ "$(id -u)" = 0 ] || fail "needs root (debootstrap, chroot)"
-command -v debootstrap >/dev/null || fail "debootstrap is not installed (Debian package debootstrap; ./run installs it)"
-
-base=$scratch.base R=$scratch/root
-agent_pid=
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+R=$scratch/root
 cleanup() {
   if [ -n "$agent_pid" ]; then kill -KILL "$agent_pid" 2>/dev/null || true; fi
-  if mountpoint -q "$R/proc" 2>/dev/null; then umount "$R/proc" || true; fi
+  bash "$here/debian_root.sh" --release "$R"
 }
+agent_pid=
 trap cleanup EXIT
-
-# The mirror this machine's apt uses (Debian 12's deb822 sources, or sources.list).
-mirror=$(sed -n 's/^URIs: *\(http[^ ]*debian\)\/*$/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
-[ -n "$mirror" ] || mirror=$(awk '$1 == "deb" && $3 == "bookworm" { print $2; exit }' /etc/apt/sources.list 2>/dev/null)
-[ -n "$mirror" ] || mirror=http://deb.debian.org/debian
-
-if [ ! -x "$base/usr/bin/apt-get" ]; then
-  say "debootstrap: a minimal Debian 12 from $mirror"
-  rm -rf "$base.new"
-  ok=0
-  for attempt in 1 2; do
-    if debootstrap --variant=minbase bookworm "$base.new" "$mirror" >"$scratch.debootstrap.log" 2>&1; then ok=1; break; fi
-    echo "debootstrap attempt $attempt failed; last lines:" >&2
-    tail -n 5 "$scratch.debootstrap.log" >&2
-    rm -rf "$base.new"
-  done
-  [ "$ok" = 1 ] || fail "debootstrap could not make a Debian 12 root from $mirror"
-  mv "$base.new" "$base"
-fi
-# A run stopped half-way may have left /proc mounted in its root.
-if mountpoint -q "$R/proc" 2>/dev/null; then umount "$R/proc"; fi
-rm -rf --one-file-system "$scratch"
-mkdir -p "$scratch"
-cp -a "$base" "$R"
-cp /etc/resolv.conf "$R/etc/resolv.conf" 2>/dev/null || true
-mount -t proc proc "$R/proc"
+bash "$here/debian_root.sh" "$base" "$R" || fail "no Debian 12 root"
 in_root() { chroot "$R" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8 "$@"; }
 
 agent_deb=$(find "$debs/current" -name 'stockbridge-agent_*.deb' | head -n 1)

@@ -55,10 +55,11 @@ struct Run {
 };
 
 // Runs a program to its end (at most `timeout`), its output in `log`.
-Run run_program(std::vector<std::string> argv, const std::string& log, Millis timeout = Millis(60'000)) {
+Run run_program(std::vector<std::string> argv, const std::string& log, Millis timeout = Millis(60'000),
+                testing::Process::Env env = {}) {
   std::ofstream(log, std::ios::trunc).close();
   testing::Process p;
-  Status s = p.spawn(std::move(argv), {}, log);
+  Status s = p.spawn(std::move(argv), std::move(env), log);
   if (!s.ok()) return {-1, s.to_string()};
   std::optional<int> code = p.wait_exit(timeout);
   if (!code) p.kill9();
@@ -134,9 +135,12 @@ class Fleet {
   std::string broker_uri() const { return "ssl://127.0.0.1:" + std::to_string(broker_port); }
   std::string relay_url() const { return "http://127.0.0.1:" + std::to_string(relay_port); }
 
-  Run script(const std::string& name, std::vector<std::string> args, Millis timeout = Millis(60'000)) {
+  // Runs provisioning/NAME; `env` is added to this process's environment.
+  Run script(const std::string& name, std::vector<std::string> args, Millis timeout = Millis(60'000),
+             testing::Process::Env env = {}) {
     args.insert(args.begin(), kScripts + name);
-    return run_program(std::move(args), dir.file("run-" + std::to_string(++runs) + "-" + name + ".log"), timeout);
+    return run_program(std::move(args), dir.file("run-" + std::to_string(++runs) + "-" + name + ".log"), timeout,
+                       std::move(env));
   }
 
   void must(const Run& r, const std::string& what) {

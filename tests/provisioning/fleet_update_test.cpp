@@ -31,6 +31,7 @@ using namespace sb::provisioning_test;
 namespace {
 
 const std::string kDebs = STOCKBRIDGE_DEBS_DIR;
+const std::string kDebian12 = STOCKBRIDGE_DEBIAN12_BASE;
 const std::string kNext = STOCKBRIDGE_NEXT_VERSION;
 const std::string kCurrent = "0.1.0";
 
@@ -441,4 +442,82 @@ TEST(FleetUpdate, ARollbackThatCannotCompleteNeedsAPerson) {
   CHECK_TRUE_TEXT(contains(r.output, said("site-r", "no verified copy of " + kCurrent + " kept there")), r.output.c_str());
   CHECK_EQUAL(kNext, t.reported_version(g));
   CHECK_TRUE_TEXT(contains(state_line(state, "site-r"), "\tupdated\t" + kCurrent + "\t" + kNext), read_file(state).c_str());
+}
+
+// Over ssh, into a real Debian 12 root: the gateway is a minimal Debian made by
+// debootstrap, reached through an ssh stand-in that runs the command line
+// there (chroot) as sshd would, with a systemctl stand-in that runs the unit
+// (no service manager runs in a chroot). enroll generates the key there,
+// installs the signed package with apt-get (its dependencies from the mirror)
+// and starts the agent; fleet-update installs the new package with apt-get,
+// the package's own postinst restarts the agent (deb-systemd-invoke), the
+// gate fails on a new exception, the rollback is a real apt-get downgrade,
+// and the resumed rollout updates it.
+TEST(FleetUpdate, OverSshIntoADebianGateway) {
+  if (::geteuid() != 0) FAIL("needs root (debootstrap, chroot)");
+  Rollout t;
+  Gateway& g = t.f.add_gateway("site-d");
+  const std::string root = g.root;
+  const std::string bin = t.f.dir.file("sshbin");
+  struct Release {
+    std::string root;
+    ~Release() {
+      std::string pid = read_file(root + "/run/stockbridge-agent.pid");
+      if (!pid.empty()) ::kill(static_cast<pid_t>(std::stol(pid)), SIGKILL);
+      run_program({"bash", kSource + "/tests/provisioning/debian_root.sh", "--release", root}, "/dev/null");
+    }
+  } release{root};
+  t.must(run_program({"bash", kSource + "/tests/provisioning/debian_root.sh", kDebian12, root, "openssl", "curl"},
+                     t.f.dir.file("debian-root.log"), Millis(400'000)),
+         "debian_root.sh");
+  fs::create_directories(root + "/run/systemd/system");
+  fs::copy_file(kSource + "/tests/provisioning/systemctl_standin.sh", root + "/usr/bin/systemctl");
+  fs::create_directories(bin);
+  fs::copy_file(kSource + "/tests/provisioning/ssh_standin.sh", bin + "/ssh");
+  const char* path = std::getenv("PATH");
+  testing::Process::Env env = {{"PATH", bin + ":" + (path ? path : "/usr/bin:/bin")}, {"SSH_STANDIN_ROOT", root}};
+
+  Run r = t.f.script("enroll",
+                     {"--site", g.site, "--ca-dir", t.f.ca, "--broker-uri", t.f.broker_uri(), "--relay-url",
+                      t.f.relay_url(), "--host", "root@gw-site-d", "--package", t.current, "--release-pub",
+                      t.keys + "/release.pub", "--http-port", std::to_string(g.port), "--set", "rules.location_map=WH1=1",
+                      "--set", "mqtt.keepalive=2s", "--set", "forward.state_interval=1s", "--timeout", "60"},
+                     Millis(400'000), env);
+  CHECK_EQUAL_TEXT(0, r.code, (r.output + "\n" + read_file(root + "/var/log/stockbridge-agent.log") + t.f.logs()).c_str());
+  CHECK_TRUE_TEXT(contains(r.output, "signature verified on the gateway, kept for rollbacks"), r.output.c_str());
+  CHECK_TRUE_TEXT(t.f.relay_sites()["site-d"], t.f.logs().c_str());
+  // The key was made in the gateway's root and belongs to the agent's user there.
+  CHECK_TRUE(fs::exists(root + "/etc/stockbridge/tls/agent.key"));
+  const std::string query = "chroot " + q(root) + " dpkg-query -W -f='${Version}' stockbridge-agent";
+  auto installed = [&] { return sh(query, t.f.dir.file("query.log")).output; };
+  CHECK_EQUAL(kCurrent, installed());
+  CHECK_EQUAL(kCurrent, t.reported_version(g));
+  {
+    std::ofstream inv(t.inventory);
+    inv << "site-d root@gw-site-d canary port=" << g.port << "\n";
+  }
+  const std::string state = t.f.dir.file("ssh.state");
+  auto rollout = [&](std::vector<std::string> more) {
+    std::vector<std::string> args = {"--inventory", t.inventory, "--package", t.next, "--gate-timeout", "60",
+                                      "--state", state};
+    args.insert(args.end(), more.begin(), more.end());
+    return t.f.script("fleet-update", args, Millis(400'000), env);
+  };
+
+  OnNewVersion breaker(g, [&] { return t.post_events(g, "WH9", 1, 1) == 201; });
+  r = rollout({"--gate-window", "4"});
+  CHECK_TRUE_TEXT(breaker.done(), r.output.c_str());
+  CHECK_EQUAL_TEXT(1, r.code, r.output.c_str());
+  CHECK_TRUE_TEXT(contains(r.output, said("site-d", "GATE FAILED: 1 new exception(s): UNMAPPED_LOCATION 1")), r.output.c_str());
+  CHECK_TRUE_TEXT(contains(r.output, said("site-d", "rolled back: " + kCurrent + " is installed and ready")), r.output.c_str());
+  CHECK_EQUAL(kCurrent, installed());
+  CHECK_EQUAL(kCurrent, t.reported_version(g));
+
+  r = rollout({"--gate-window", "3", "--resume"});
+  CHECK_EQUAL_TEXT(0, r.code, r.output.c_str());
+  CHECK_EQUAL(kNext, installed());
+  CHECK_EQUAL(kNext, t.reported_version(g));
+  CHECK_TRUE_TEXT(contains(state_line(state, "site-d"), "\tupdated\t" + kCurrent + "\t" + kNext), read_file(state).c_str());
+  // The agent runs as the stockbridge user, its journal kept through both installs and the downgrade.
+  CHECK_EQUAL(1, t.figure(g, "exceptions", "open"));
 }

@@ -3,12 +3,13 @@
 # scripts and arguments reach the gateway's shell intact, files go and come
 # back byte for byte, and fleet-update's checks run through it.
 #
-# `ssh` here is a stand-in on PATH that does what ssh does with its command
-# line once connected: it drops its options and the destination, joins the
-# remaining arguments with spaces and runs that string with the login shell
-# (sh -c: dash, the strictest a gateway may have), here on this machine. So the quoting and encoding the scripts rely
-# on are tested for real; the network hop, authentication and a remote
-# systemd are not (no sshd runs in the tests).
+# `ssh` here is a stand-in on PATH (ssh_standin.sh) that does what ssh does
+# with its command line once connected: it drops its options and the
+# destination, joins the remaining arguments with spaces and runs that string
+# with the login shell (sh -c: dash, the strictest a gateway may have), here
+# on this machine. So the quoting and encoding the scripts rely on are tested
+# for real; the network hop and authentication are not (no sshd runs in the
+# tests). fleet_update_test runs enroll and fleet-update over it into a Debian root.
 #
 # usage: ssh_transport_test.sh DEBS_DIR SCRATCH_DIR
 # shellcheck disable=SC2016,SC2015,SC2034
@@ -19,21 +20,7 @@ debs=$(realpath -m "$1") scratch=$(realpath -m "$2")
 fail() { echo "FAIL: $*" >&2; exit 1; }
 rm -rf "$scratch" && mkdir -p "$scratch/bin" "$scratch/remote"
 
-cat >"$scratch/bin/ssh" <<'STANDIN'
-#!/usr/bin/env bash
-# ssh's own parsing: options (with a value for -o -p -i -l -F), then the destination.
-log="${SSH_STANDIN_LOG:?}"
-while [ $# -gt 0 ]; do
-  case "$1" in
-    -o|-p|-i|-l|-F) printf '%s %s\n' "$1" "$2" >>"$log"; shift 2 ;;
-    -*) printf '%s\n' "$1" >>"$log"; shift ;;
-    *) break ;;
-  esac
-done
-printf 'destination %s\n' "$1" >>"$log"
-shift
-exec sh -c "$*"   # the login shell; sh (dash) is the strictest a gateway may have
-STANDIN
+cp "$here/ssh_standin.sh" "$scratch/bin/ssh"
 chmod +x "$scratch/bin/ssh"
 export PATH="$scratch/bin:$PATH" SSH_STANDIN_LOG="$scratch/ssh.log"
 
