@@ -199,16 +199,24 @@ TEST(Enrolment, FleetCaRefusesWhatWouldConfuseIdentities) {
   CHECK_TRUE(again.code != 0);
   CHECK_TRUE_TEXT(contains(again.output, "refusing to overwrite"), again.output.c_str());
 
+  // A key (made when missing) and a certificate request for it with that CN, as a gateway or a relay's host makes them.
+  int requests = 0;
+  auto request = [&](const std::string& key, const std::string& cn, const std::string& csr) {
+    const std::string n = std::to_string(++requests);
+    if (!fs::exists(key))
+      f.must(run_program({"openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key},
+                         f.dir.file("genpkey-" + n + ".log")),
+             "openssl genpkey");
+    f.must(run_program({"openssl", "req", "-new", "-key", key, "-subj", "/CN=" + cn, "-out", csr}, f.dir.file("req-" + n + ".log")),
+           "openssl req");
+  };
   const std::string key = f.dir.file("gw.key"), csr = f.dir.file("gw.csr");
-  f.must(run_program({"openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key},
-             f.dir.file("genpkey.log")),
-         "openssl genpkey");
-  f.must(run_program({"openssl", "req", "-new", "-key", key, "-subj", "/CN=site-a", "-out", csr}, f.dir.file("req.log")), "openssl req");
+  request(key, "site-a", csr);
   Run wrong = f.script("fleet-ca", {"sign", f.ca, csr, "--site", "site-b"});
   CHECK_TRUE(wrong.code != 0);
   CHECK_TRUE_TEXT(contains(wrong.output, "CN=site-a, not for site site-b"), wrong.output.c_str());
 
-  f.must(run_program({"openssl", "req", "-new", "-key", key, "-subj", "/CN=relay-1", "-out", csr}, f.dir.file("req2.log")), "openssl req");
+  request(key, "relay-1", csr);
   Run clash = f.script("fleet-ca", {"sign", f.ca, csr, "--site", "relay-1"});
   CHECK_TRUE(clash.code != 0);
   CHECK_TRUE_TEXT(contains(clash.output, "already the identity of a relay"), clash.output.c_str());
@@ -216,12 +224,7 @@ TEST(Enrolment, FleetCaRefusesWhatWouldConfuseIdentities) {
   // A relay's own request (its key made on its host) is signed as a relay identity, and the
   // same checks hold: its CN, and no site may hold that identity.
   const std::string relay_key = f.dir.file("relay-2.key"), relay_csr = f.dir.file("relay-2.csr");
-  f.must(run_program({"openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", relay_key},
-                     f.dir.file("genpkey2.log")),
-         "openssl genpkey");
-  f.must(run_program({"openssl", "req", "-new", "-key", relay_key, "-subj", "/CN=relay-2", "-out", relay_csr},
-                     f.dir.file("req3.log")),
-         "openssl req");
+  request(relay_key, "relay-2", relay_csr);
   Run relay_wrong = f.script("fleet-ca", {"sign", f.ca, relay_csr, "--relay", "relay-3"});
   CHECK_TRUE(relay_wrong.code != 0);
   CHECK_TRUE_TEXT(contains(relay_wrong.output, "CN=relay-2, not for relay relay-3"), relay_wrong.output.c_str());
@@ -234,7 +237,7 @@ TEST(Enrolment, FleetCaRefusesWhatWouldConfuseIdentities) {
                   subject.output.c_str());
   Run listed = f.script("fleet-ca", {"list", f.ca});
   CHECK_TRUE_TEXT(contains(listed.output, "relay-2"), listed.output.c_str());
-  f.must(run_program({"openssl", "req", "-new", "-key", key, "-subj", "/CN=relay-2", "-out", csr}, f.dir.file("req4.log")), "openssl req");
+  request(key, "relay-2", csr);
   Run site_clash = f.script("fleet-ca", {"sign", f.ca, csr, "--site", "relay-2"});
   CHECK_TRUE(site_clash.code != 0);
   CHECK_TRUE_TEXT(contains(site_clash.output, "already the identity of a relay"), site_clash.output.c_str());
