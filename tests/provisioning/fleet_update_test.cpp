@@ -518,6 +518,6 @@ TEST(FleetUpdate, OverSshIntoADebianGateway) {
   CHECK_EQUAL(kNext, installed());
   CHECK_EQUAL(kNext, t.reported_version(g));
   CHECK_TRUE_TEXT(contains(state_line(state, "site-d"), "\tupdated\t" + kCurrent + "\t" + kNext), read_file(state).c_str());
-  // The agent runs as the stockbridge user, its journal kept through both installs and the downgrade.
+  // The journal was kept through both installs and the downgrade: the event held before is still held.
   CHECK_EQUAL(1, t.figure(g, "exceptions", "open"));
 }
